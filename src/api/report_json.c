@@ -1,0 +1,68 @@
+#include "api/report_json.h"
+
+static const char *channel_name(char letter)
+{
+	switch (letter) {
+	case CHANNEL_ANDROID:
+		return "android";
+	case CHANNEL_IOS:
+		return "ios";
+	case CHANNEL_WEB:
+		return "web";
+	default:
+		return "back_office";
+	}
+}
+
+json_t *code_name_json(const char *code, const char *name)
+{
+	if (!code)
+		return json_null();
+	return json_pack("{s:s, s:s}", "code", code, "name", name ? name : "");
+}
+
+json_t *routing_json(const char *rule, bool has_distance, double distance_m)
+{
+	return json_pack("{s:s, s:o}", "rule", rule,
+			 "distance_m", has_distance ? json_real(distance_m) : json_null());
+}
+
+/* Everything but the position, shared by the JSON report and the GeoJSON properties. */
+static json_t *report_properties(const struct report_view *v)
+{
+	json_t *o = json_pack(
+		"{s:I, s:s, s:s, s:{s:i, s:s, s:{s:i, s:s}}, s:o, s:o, s:i, s:i, s:s, s:s, s:s,"
+		" s:s, s:o}",
+		"id", (json_int_t)v->id, "number", v->number, "status", v->status,
+		"category", "id", v->category_id, "label", v->category_label,
+		"parent", "id", v->parent_id, "label", v->parent_label,
+		"service", code_name_json(v->service_code, v->service_name),
+		"sector", code_name_json(v->sector_code, v->sector_name),
+		"arrondissement", v->arrondissement, "priority", v->priority,
+		"description", v->description, "address", v->address,
+		"channel", channel_name(v->channel), "created_at", v->created_at,
+		"routing", routing_json(v->routing_rule, v->has_routing_distance,
+					v->routing_distance_m));
+
+	if (o && v->has_distance)
+		json_object_set_new(o, "distance_m", json_real(v->distance_m));
+	return o;
+}
+
+json_t *report_json(const struct report_view *v)
+{
+	json_t *o = report_properties(v);
+
+	if (o) {
+		json_object_set_new(o, "lat", json_real(v->lat));
+		json_object_set_new(o, "lon", json_real(v->lon));
+	}
+	return o;
+}
+
+json_t *report_feature(const struct report_view *v)
+{
+	return json_pack("{s:s, s:I, s:{s:s, s:[f, f]}, s:o}", "type", "Feature",
+			 "id", (json_int_t)v->id, "geometry", "type", "Point", "coordinates",
+			 v->lon, v->lat, "properties", report_properties(v));
+}

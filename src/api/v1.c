@@ -1,0 +1,186 @@
+#include "api/v1.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/report_json.h"
+#include "core/catalog.h"
+#include "http/query.h"
+
+static void healthz(void *app, const struct http_request *req, struct http_response *res)
+{
+	(void)app;
+	(void)req;
+	http_respond_json(res, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void readyz(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+
+	(void)req;
+	if (!catalog_ping(a->pool, &err)) {
+		http_respond_error(res, &err);
+		return;
+	}
+	http_respond_json(res, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+/* FNV-1a: a cheap, stable fingerprint of a body, for the ETag and the category version. */
+static uint64_t fingerprint(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static json_t *category_tree(const PGresult *rows)
+{
+	json_t *tops = json_array();
+	json_t *children = NULL;
+
+	for (int i = 0; i < PQntuples(rows); i++) {
+		int id = atoi(PQgetvalue(rows, i, 0));
+		const char *label = PQgetvalue(rows, i, 2);
+
+		if (PQgetisnull(rows, i, 1)) {
+			children = json_array();
+			json_array_append_new(tops, json_pack("{s:i, s:s, s:o}", "id", id, "label",
+							      label, "children", children));
+		} else if (children) {
+			json_array_append_new(children,
+					      json_pack("{s:i, s:s, s:s, s:b}", "id", id, "label",
+							label, "service", PQgetvalue(rows, i, 3),
+							"agent_only",
+							PQgetvalue(rows, i, 4)[0] == 't'));
+		}
+	}
+	return tops;
+}
+
+static void categories(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	PGresult *rows = catalog_categories(a->pool, &err);
+	json_t *tree;
+	char *tree_text, version[24], etag[32];
+	const char *if_none_match;
+
+	if (!rows) {
+		http_respond_error(res, &err);
+		return;
+	}
+	tree = category_tree(rows);
+	PQclear(rows);
+	tree_text = json_dumps(tree, JSON_COMPACT);
+	snprintf(version, sizeof version, "%016" PRIx64,
+		 tree_text ? fingerprint(tree_text, strlen(tree_text)) : 0);
+	free(tree_text);
+	snprintf(etag, sizeof etag, "\"%s\"", version);
+	http_add_header(res, "ETag", etag);
+	http_add_header(res, "Cache-Control", "public, max-age=300");
+	if_none_match = http_header(req, "If-None-Match");
+	if (if_none_match && strstr(if_none_match, etag)) {
+		json_decref(tree);
+		http_respond_text(res, 304, NULL, "", 0);
+		return;
+	}
+	http_respond_json(res, 200,
+			  json_pack("{s:s, s:o}", "version", version, "categories", tree));
+}
+
+static void services(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	PGresult *rows = catalog_services(a->pool, &err);
+	json_t *list;
+
+	(void)req;
+	if (!rows) {
+		http_respond_error(res, &err);
+		return;
+	}
+	list = json_array();
+	for (int i = 0; i < PQntuples(rows); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "code",
+						      PQgetvalue(rows, i, 0), "name",
+						      PQgetvalue(rows, i, 1), "kind",
+						      PQgetvalue(rows, i, 2)));
+	PQclear(rows);
+	http_respond_json(res, 200, json_pack("{s:o}", "services", list));
+}
+
+static void areas(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	const char *kind = http_query(req, "kind");
+	PGresult *rows;
+
+	if (!kind) {
+		dmr_fail(&err, 400, "invalid_parameter", "kind",
+			 "the kind parameter is required: arrondissement or quartier");
+		http_respond_error(res, &err);
+		return;
+	}
+	rows = catalog_areas_geojson(a->pool, kind, &err);
+	if (!rows) {
+		http_respond_error(res, &err);
+		return;
+	}
+	http_add_header(res, "Cache-Control", "public, max-age=3600");
+	http_respond_text(res, 200, "application/geo+json", PQgetvalue(rows, 0, 0),
+			  (size_t)PQgetlength(rows, 0, 0));
+	PQclear(rows);
+}
+
+static void route_preview(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	long long category;
+	double lat, lon;
+	bool present;
+	PGresult *r;
+	json_t *answer;
+
+	if (!query_int(req, "category_id", true, &category, &present, &err) ||
+	    !query_double(req, "lat", true, &lat, &present, &err) ||
+	    !query_double(req, "lon", true, &lon, &present, &err) ||
+	    !(r = catalog_route_preview(a->pool, category, lat, lon, &err))) {
+		http_respond_error(res, &err);
+		return;
+	}
+	answer = json_pack("{s:I, s:o, s:o, s:i, s:o}", "category_id", (json_int_t)category,
+			   "service", code_name_json(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)),
+			   "sector", code_name_json(PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2),
+						    PQgetvalue(r, 0, 3)),
+			   "arrondissement", atoi(PQgetvalue(r, 0, 4)),
+			   "routing", routing_json(PQgetvalue(r, 0, 5), !PQgetisnull(r, 0, 6),
+						   strtod(PQgetvalue(r, 0, 6), NULL)));
+	PQclear(r);
+	http_respond_json(res, 200, answer);
+}
+
+const struct http_route api_v1_routes[] = {
+	{"GET", "/healthz", healthz},
+	{"GET", "/readyz", readyz},
+	{"GET", "/api/v1/categories", categories},
+	{"GET", "/api/v1/services", services},
+	{"GET", "/api/v1/areas", areas},
+	{"GET", "/api/v1/route", route_preview},
+	{"GET", "/api/v1/reports", api_v1_search_reports},
+	{"POST", "/api/v1/reports", api_v1_create_report},
+	{"GET", "/api/v1/reports/{}", api_v1_get_report},
+};
+
+const size_t api_v1_route_count = sizeof api_v1_routes / sizeof api_v1_routes[0];

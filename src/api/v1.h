@@ -1,0 +1,29 @@
+#ifndef DMR_API_V1_H
+#define DMR_API_V1_H
+
+/*
+ * The native JSON API, /api/v1 (docs/api.md, docs/openapi.yaml), and the health probes.
+ * Handlers parse the wire format into core requests and print core answers; no business rule
+ * lives here.
+ */
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "db/pool.h"
+#include "http/server.h"
+
+struct dmr_app {
+	const struct dmr_config *cfg;
+	struct db_pool *pool;
+};
+
+extern const struct http_route api_v1_routes[];
+extern const size_t api_v1_route_count;
+
+/* Handlers of /api/v1/reports (api/v1_reports.c). */
+void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,291 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/report_json.h"
+#include "api/v1.h"
+#include "core/text.h"
+#include "http/query.h"
+
+#define IDEMPOTENCY_KEY_MAX 200
+
+static bool is_json_content(const char *content_type)
+{
+	size_t len = strlen("application/json");
+
+	/* A client that names no type is read as JSON: phones on flaky networks omit it. */
+	if (!content_type)
+		return true;
+	return strncasecmp(content_type, "application/json", len) == 0 &&
+	       (content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ');
+}
+
+static bool json_load_error(const json_error_t *jerr, struct dmr_error *err)
+{
+	switch (json_error_code(jerr)) {
+	case json_error_invalid_utf8:
+		return dmr_fail(err, 422, "invalid_utf8", NULL, "the body is not valid UTF-8");
+	case json_error_null_character:
+		return dmr_fail(err, 422, "invalid_field", NULL, "strings may not hold NUL characters");
+	case json_error_numeric_overflow:
+		return dmr_fail(err, 422, "invalid_field", NULL, "a number is out of range");
+	default:
+		return dmr_fail(err, 400, "malformed_json", NULL, "malformed JSON: %s (line %d)",
+				jerr->text, jerr->line);
+	}
+}
+
+static bool field_missing(json_t *v)
+{
+	return !v || json_is_null(v);
+}
+
+static bool read_number(json_t *body, const char *name, double *out, struct dmr_error *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (field_missing(v))
+		return dmr_fail(err, 422, "missing_field", name, "%s is required", name);
+	if (!json_is_number(v))
+		return dmr_fail(err, 422, "invalid_field", name, "%s must be a number", name);
+	*out = json_number_value(v);
+	return true;
+}
+
+static bool read_integer(json_t *body, const char *name, bool required, long long *out,
+			 struct dmr_error *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (field_missing(v))
+		return !required || dmr_fail(err, 422, "missing_field", name, "%s is required", name);
+	if (!json_is_integer(v))
+		return dmr_fail(err, 422, "invalid_field", name, "%s must be an integer", name);
+	*out = json_integer_value(v);
+	return true;
+}
+
+static bool read_string(json_t *body, const char *name, const char **out, struct dmr_error *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	*out = NULL;
+	if (field_missing(v))
+		return true;
+	if (!json_is_string(v))
+		return dmr_fail(err, 422, "invalid_field", name, "%s must be a string", name);
+	*out = json_string_value(v);
+	return true;
+}
+
+static bool read_channel(json_t *body, char *channel, struct dmr_error *err)
+{
+	const char *name;
+
+	if (!read_string(body, "channel", &name, err))
+		return false;
+	if (!name || strcmp(name, "web") == 0)
+		*channel = CHANNEL_WEB;
+	else if (strcmp(name, "android") == 0)
+		*channel = CHANNEL_ANDROID;
+	else if (strcmp(name, "ios") == 0)
+		*channel = CHANNEL_IOS;
+	else
+		return dmr_fail(err, 422, "invalid_field", "channel",
+				"channel must be web, android or ios");
+	return true;
+}
+
+/* The body's fields into a core request; strings point into body. */
+static bool parse_report_input(json_t *body, struct report_input *in, struct dmr_error *err)
+{
+	long long priority = 3;
+
+	if (!json_is_object(body))
+		return dmr_fail(err, 400, "malformed_json", NULL, "the body must be a JSON object");
+	if (!read_integer(body, "category_id", true, &in->category_id, err) ||
+	    !read_number(body, "lat", &in->lat, err) || !read_number(body, "lon", &in->lon, err) ||
+	    !read_integer(body, "priority", false, &priority, err) ||
+	    !read_string(body, "description", &in->description, err) ||
+	    !read_string(body, "address", &in->address, err) ||
+	    !read_string(body, "email", &in->email, err) || !read_channel(body, &in->channel, err))
+		return false;
+	in->priority = priority < 1 || priority > 3 ? 0 : (int)priority;
+	return true;
+}
+
+static bool read_idempotency_key(const struct http_request *req, const char **key,
+				 struct dmr_error *err)
+{
+	*key = http_header(req, "Idempotency-Key");
+	if (*key && !text_token_valid(*key, IDEMPOTENCY_KEY_MAX))
+		return dmr_fail(err, 400, "invalid_parameter", "Idempotency-Key",
+				"Idempotency-Key must be 1 to 200 printable ASCII characters");
+	return true;
+}
+
+/* FNV-1a of the body: two requests with one key must carry the same body. */
+static void body_fingerprint(const struct http_request *req, char *out, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < req->body_len; i++) {
+		h ^= (unsigned char)req->body[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, size, "%016" PRIx64, h);
+}
+
+void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	struct report_input in = {0};
+	struct report_rows rows;
+	struct report_view view;
+	json_error_t jerr;
+	json_t *body = NULL;
+	char hash[24], location[64];
+	bool replayed = false;
+
+	if (!is_json_content(http_header(req, "Content-Type"))) {
+		dmr_fail(&err, 415, "unsupported_media_type", NULL,
+			 "send the report as application/json");
+		goto fail;
+	}
+	if (!read_idempotency_key(req, &in.idempotency_key, &err))
+		goto fail;
+	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body) {
+		json_load_error(&jerr, &err);
+		goto fail;
+	}
+	if (!parse_report_input(body, &in, &err))
+		goto fail;
+	body_fingerprint(req, hash, sizeof hash);
+	in.request_hash = hash;
+	if (!report_create(a->pool, &in, &rows, &replayed, &err))
+		goto fail;
+	json_decref(body);
+	report_view_read(&rows, 0, &view);
+	snprintf(location, sizeof location, "/api/v1/reports/%lld", view.id);
+	http_add_header(res, "Location", location);
+	if (replayed)
+		http_add_header(res, "Idempotent-Replayed", "true");
+	http_respond_json(res, 201, report_json(&view));
+	report_rows_free(&rows);
+	return;
+fail:
+	json_decref(body);
+	http_respond_error(res, &err);
+}
+
+void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	struct report_rows rows;
+	struct report_view view;
+	long long id;
+
+	if (!parse_int_strict(req->param, &id) || id <= 0) {
+		dmr_fail(&err, 404, "not_found", NULL, "no report has id %s", req->param);
+		http_respond_error(res, &err);
+		return;
+	}
+	if (!report_get(a->pool, id, &rows, &err)) {
+		http_respond_error(res, &err);
+		return;
+	}
+	report_view_read(&rows, 0, &view);
+	http_respond_json(res, 200, report_json(&view));
+	report_rows_free(&rows);
+}
+
+static bool parse_search_mode(const struct http_request *req, struct report_query *q,
+			      struct dmr_error *err)
+{
+	double near[2];
+	bool has_near, has_bbox, has_radius;
+
+	if (!query_doubles(req, "near", near, 2, &has_near, err) ||
+	    !query_doubles(req, "bbox", q->bbox, 4, &has_bbox, err) ||
+	    !query_double(req, "radius", false, &q->radius_m, &has_radius, err))
+		return false;
+	if (has_near && has_bbox)
+		return dmr_fail(err, 400, "invalid_parameter", "bbox",
+				"near and bbox cannot be used together");
+	if (has_radius && !has_near)
+		return dmr_fail(err, 400, "invalid_parameter", "radius", "radius goes with near");
+	q->mode = has_near ? SEARCH_NEAR : has_bbox ? SEARCH_BBOX : SEARCH_ALL;
+	q->lat = near[0];
+	q->lon = near[1];
+	if (!has_radius)
+		q->radius_m = REPORT_RADIUS_DEFAULT;
+	return true;
+}
+
+static bool parse_search(const struct http_request *req, struct report_query *q,
+			 struct dmr_error *err)
+{
+	long long limit = REPORT_SEARCH_LIMIT_DEFAULT;
+	bool present;
+
+	memset(q, 0, sizeof *q);
+	if (!parse_search_mode(req, q, err) ||
+	    !query_int(req, "category_id", false, &q->category_id, &present, err) ||
+	    !query_int(req, "limit", false, &limit, &present, err) ||
+	    !query_text(req, "status", &q->statuses, err) ||
+	    !query_text(req, "service", &q->service, err) ||
+	    !query_text(req, "since", &q->since, err) ||
+	    !query_text(req, "cursor", &q->cursor, err))
+		return false;
+	if (present && (limit < 1 || limit > REPORT_SEARCH_LIMIT_MAX))
+		return dmr_fail(err, 400, "invalid_parameter", "limit",
+				"limit must be between 1 and 1000");
+	q->limit = (int)limit;
+	if (q->category_id < 0 || q->category_id > INT32_MAX)
+		return dmr_fail(err, 400, "invalid_parameter", "category_id",
+				"category_id is not a category id");
+	return true;
+}
+
+static bool wants_geojson(const struct http_request *req)
+{
+	const char *accept = http_header(req, "Accept");
+
+	return accept && strstr(accept, "application/geo+json");
+}
+
+void api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	struct report_query q;
+	struct report_rows rows;
+	struct report_view view;
+	bool geojson = wants_geojson(req);
+	json_t *list = json_array();
+	json_t *cursor;
+
+	if (!parse_search(req, &q, &err) || !report_search(a->pool, &q, &rows, &err)) {
+		json_decref(list);
+		http_respond_error(res, &err);
+		return;
+	}
+	for (int i = 0; i < rows.count; i++) {
+		report_view_read(&rows, i, &view);
+		json_array_append_new(list, geojson ? report_feature(&view) : report_json(&view));
+	}
+	cursor = rows.next_cursor[0] ? json_string(rows.next_cursor) : json_null();
+	report_rows_free(&rows);
+	if (geojson) {
+		http_respond_json(res, 200, json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection",
+						      "features", list, "next_cursor", cursor));
+		res->content_type = "application/geo+json";
+		return;
+	}
+	http_respond_json(res, 200, json_pack("{s:o, s:o}", "reports", list, "next_cursor", cursor));
+}

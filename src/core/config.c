@@ -1,0 +1,99 @@
+#include "core/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DMR_DEFAULT_SHARE_DIR
+#define DMR_DEFAULT_SHARE_DIR "/usr/local/share/dansmarue"
+#endif
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+static bool parse_long_in(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool env_long(const char *name, long fallback, long min, long max, long *out,
+		     struct dmr_error *err)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v) {
+		*out = fallback;
+		return true;
+	}
+	if (!parse_long_in(v, min, max, out))
+		return dmr_fail(err, 0, "invalid_config", name, "%s must be an integer in [%ld, %ld]",
+				name, min, max);
+	return true;
+}
+
+bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned short *port)
+{
+	const char *colon;
+	const char *host_start = s;
+	size_t host_len;
+	long p;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return false;
+		host_start = s + 1;
+		host_len = (size_t)(close - host_start);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return false;
+		host_len = (size_t)(colon - s);
+	}
+	if (host_len == 0 || host_len >= host_size || !parse_long_in(colon + 1, 1, 65535, &p))
+		return false;
+	memcpy(host, host_start, host_len);
+	host[host_len] = '\0';
+	*port = (unsigned short)p;
+	return true;
+}
+
+bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
+{
+	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
+	long threads, pool, max_body;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (!config_parse_listen(listen, cfg->listen_host, sizeof cfg->listen_host,
+				 &cfg->listen_port))
+		return dmr_fail(err, 0, "invalid_config", "DMR_LISTEN",
+				"DMR_LISTEN must be host:port, got '%s'", listen);
+	if (!env_long("DMR_THREADS", 8, 1, 1024, &threads, err))
+		return false;
+	if (!env_long("DMR_DB_POOL", threads, 1, 1024, &pool, err))
+		return false;
+	if (!env_long("DMR_MAX_BODY", 1L << 20, 1024, 1L << 30, &max_body, err))
+		return false;
+	cfg->threads = (int)threads;
+	cfg->db_pool = (int)pool;
+	cfg->max_body = (size_t)max_body;
+	cfg->database = env_or("DMR_DATABASE", "dbname=dansmarue");
+	cfg->share_dir = env_or("DMR_SHARE_DIR", DMR_DEFAULT_SHARE_DIR);
+	return true;
+}

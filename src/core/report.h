@@ -1,0 +1,112 @@
+#ifndef DMR_CORE_REPORT_H
+#define DMR_CORE_REPORT_H
+
+/*
+ * Reports: the rules that every front door shares. A front door parses its wire format into a
+ * struct report_input or struct report_query, calls these functions, and prints the struct
+ * report_view rows they return in its own format. Validation, routing and storage happen here
+ * and in the database transaction that stores the report; nothing here knows about HTTP.
+ */
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/error.h"
+#include "db/pool.h"
+
+/* The public columns of view report_public, in the order struct report_view is read from. */
+#define REPORT_COLUMNS                                                                        \
+	"id, number, status, category_id, category_label, parent_id, parent_label,"           \
+	" service_code, service_name, sector_code, sector_name, arrondissement, priority,"    \
+	" description, address, lat, lon, channel, created_at, routing_rule, routing_distance_m"
+
+#define REPORT_DESCRIPTION_MAX 4000
+#define REPORT_ADDRESS_MAX 500
+#define REPORT_EMAIL_MAX 254
+#define REPORT_SEARCH_LIMIT_MAX 1000
+#define REPORT_SEARCH_LIMIT_DEFAULT 50
+#define REPORT_RADIUS_MAX 5000.0
+#define REPORT_RADIUS_DEFAULT 200.0
+
+/* Reporting channels and their letter in the public number. */
+enum report_channel { CHANNEL_WEB = 'S', CHANNEL_ANDROID = 'G', CHANNEL_IOS = 'A' };
+
+struct report_input {
+	long long category_id;
+	double lat, lon;
+	const char *description; /* NULL when absent */
+	const char *address;
+	const char *email;
+	const char *device_id;
+	int priority; /* 1 dangerous, 2 very annoying, 3 annoying */
+	char channel;
+	const char *idempotency_key; /* NULL when absent */
+	const char *request_hash;    /* fingerprint of the request, with a key */
+};
+
+/* One public report, pointing into the PGresult it was read from. */
+struct report_view {
+	long long id;
+	const char *number, *status;
+	int category_id, parent_id;
+	const char *category_label, *parent_label;
+	const char *service_code, *service_name;
+	const char *sector_code, *sector_name; /* NULL without sector */
+	int arrondissement, priority;
+	const char *description, *address;
+	double lat, lon;
+	char channel;
+	const char *created_at;
+	const char *routing_rule;
+	bool has_routing_distance;
+	double routing_distance_m;
+	bool has_distance; /* searches near a point */
+	double distance_m;
+};
+
+/* Rows of report_public owned by the caller: free with report_rows_free. */
+struct report_rows {
+	PGresult *res;
+	int count;
+	char next_cursor[64]; /* empty on the last page */
+};
+
+enum report_search_mode { SEARCH_ALL, SEARCH_NEAR, SEARCH_BBOX };
+
+struct report_query {
+	enum report_search_mode mode;
+	double lat, lon, radius_m;          /* SEARCH_NEAR */
+	double bbox[4];                     /* SEARCH_BBOX: min lon, min lat, max lon, max lat */
+	long long category_id;              /* 0: any */
+	const char *statuses;               /* comma-separated, NULL: any */
+	const char *service;                /* service code, NULL: any */
+	const char *since;                  /* ISO 8601, NULL: any */
+	int limit;
+	const char *cursor;                 /* NULL: first page */
+};
+
+/* Field checks that need no database: ranges, lengths, UTF-8, e-mail shape. */
+bool report_input_check(const struct report_input *in, struct dmr_error *err);
+
+/* Validates, routes and stores; *replayed tells an idempotent replay. Rows hold one report. */
+bool report_create(struct db_pool *pool, const struct report_input *in, struct report_rows *out,
+		   bool *replayed, struct dmr_error *err);
+
+/* One report by id; 404 not_found when absent. */
+bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
+		struct dmr_error *err);
+
+/* Checks the query (400 invalid_parameter, 422 for out-of-range values) and runs it. */
+bool report_search(struct db_pool *pool, const struct report_query *q, struct report_rows *out,
+		   struct dmr_error *err);
+
+void report_view_read(const struct report_rows *rows, int i, struct report_view *v);
+void report_rows_free(struct report_rows *rows);
+
+/* True when s is one of the lifecycle statuses. */
+bool report_status_known(const char *s, size_t len);
+
+/* Coordinates that are finite and on the globe; fills err naming the field otherwise. */
+bool report_check_coordinates(double lat, double lon, struct dmr_error *err);
+
+#endif

@@ -1,0 +1,85 @@
+#include "core/text.h"
+
+#include <string.h>
+
+/* Length of the UTF-8 sequence starting at s (at most len bytes), or 0 if it is malformed. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t need;
+	unsigned int cp;
+
+	if (c == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 2;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 3;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000))
+		return 0;
+	if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return need;
+}
+
+bool text_utf8_valid(const char *s, size_t len, size_t *chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t count = 0;
+
+	while (len > 0) {
+		size_t n = utf8_sequence_length(p, len);
+
+		if (n == 0)
+			return false;
+		p += n;
+		len -= n;
+		count++;
+	}
+	if (chars)
+		*chars = count;
+	return true;
+}
+
+bool text_email_plausible(const char *s)
+{
+	const char *at = strchr(s, '@');
+	const char *dot;
+
+	if (!at || at == s || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7F)
+			return false;
+	dot = strrchr(at + 1, '.');
+	return dot && dot > at + 1 && dot[1] != '\0';
+}
+
+bool text_token_valid(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E)
+			return false;
+	return true;
+}

@@ -1,0 +1,23 @@
+#ifndef DMR_CORE_TEXT_H
+#define DMR_CORE_TEXT_H
+
+/*
+ * Text checks shared by every front door. Input is untrusted bytes; nothing here allocates.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, nothing above
+ * U+10FFFF) and holds no NUL byte. *chars receives the number of code points when non-NULL.
+ */
+bool text_utf8_valid(const char *s, size_t len, size_t *chars);
+
+/* A plausible e-mail address: one '@', a non-empty local part, a dotted domain, no spaces. */
+bool text_email_plausible(const char *s);
+
+/* True when every byte is printable ASCII (0x21-0x7E) and 1 <= len <= max. */
+bool text_token_valid(const char *s, size_t max);
+
+#endif

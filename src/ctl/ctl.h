@@ -1,0 +1,28 @@
+#ifndef DMR_CTL_CTL_H
+#define DMR_CTL_CTL_H
+
+/*
+ * dmrctl's commands. Each takes an open connection and its arguments, prints what it did on
+ * standard output, reports failures on standard error, and returns a process exit code
+ * (0 success, 1 failure, 2 usage). Every command is idempotent: running it twice changes
+ * nothing the second time.
+ */
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+int ctl_migrate(PGconn *conn, const char *share_dir);
+int ctl_load_geo(PGconn *conn, int argc, char **argv);
+int ctl_load_reference(PGconn *conn, const char *geo_dir);
+int ctl_load_paris(PGconn *conn, const char *share_dir);
+
+/* Runs SQL without parameters (several statements allowed); prints the error on failure. */
+bool ctl_exec(PGconn *conn, const char *sql);
+
+/* Runs one statement with text parameters; returns the result or NULL (error printed). */
+PGresult *ctl_query(PGconn *conn, const char *sql, int nparams, const char *const *params);
+
+/* Reads a whole file into a NUL-terminated buffer (caller frees), or NULL (error printed). */
+char *ctl_read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,229 @@
+#include "db/pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+
+/* How long a request waits for a free connection before the service answers 503. */
+#define ACQUIRE_WAIT_SECONDS 5
+
+struct db_pool {
+	char *conninfo;
+	const struct db_statement *table;
+	int count;
+	int size;
+	PGconn **conns;
+	bool *busy;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+};
+
+struct db_pool *db_pool_create(const char *conninfo, int size, const struct db_statement *table,
+			       int count)
+{
+	struct db_pool *pool = calloc(1, sizeof *pool);
+
+	if (!pool)
+		return NULL;
+	pool->conninfo = strdup(conninfo);
+	pool->conns = calloc((size_t)size, sizeof *pool->conns);
+	pool->busy = calloc((size_t)size, sizeof *pool->busy);
+	if (!pool->conninfo || !pool->conns || !pool->busy) {
+		free(pool->conninfo);
+		free(pool->conns);
+		free(pool->busy);
+		free(pool);
+		return NULL;
+	}
+	pool->table = table;
+	pool->count = count;
+	pool->size = size;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->freed, NULL);
+	return pool;
+}
+
+void db_pool_destroy(struct db_pool *pool)
+{
+	if (!pool)
+		return;
+	for (int i = 0; i < pool->size; i++)
+		if (pool->conns[i])
+			PQfinish(pool->conns[i]);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->freed);
+	free(pool->conns);
+	free(pool->busy);
+	free(pool->conninfo);
+	free(pool);
+}
+
+static bool unavailable(struct dmr_error *err, const char *detail)
+{
+	log_warn("database unavailable: %s", detail);
+	return dmr_fail(err, 503, "database_unavailable", NULL,
+			"the database cannot be reached; retry in a moment");
+}
+
+PGconn *db_connect(const char *conninfo, struct dmr_error *err)
+{
+	PGconn *conn = PQconnectdb(conninfo);
+	PGresult *res;
+
+	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+		unavailable(err, conn ? PQerrorMessage(conn) : "out of memory");
+		PQfinish(conn);
+		return NULL;
+	}
+	/* A stuck query must not hold a worker thread forever. */
+	res = PQexec(conn, "SET statement_timeout = '15s'; SET TIME ZONE 'UTC'");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		unavailable(err, PQerrorMessage(conn));
+		PQclear(res);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQclear(res);
+	return conn;
+}
+
+static bool prepare_all(struct db_pool *pool, PGconn *conn, struct dmr_error *err)
+{
+	for (int i = 0; i < pool->count; i++) {
+		char name[16];
+		PGresult *res;
+
+		snprintf(name, sizeof name, "s%d", i);
+		res = PQprepare(conn, name, pool->table[i].sql, pool->table[i].nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_error("cannot prepare statement %d: %s", i, PQerrorMessage(conn));
+			PQclear(res);
+			return dmr_fail(err, 503, "database_unavailable", NULL,
+					"the database schema is not ready; run dmrctl migrate");
+		}
+		PQclear(res);
+	}
+	return true;
+}
+
+static int take_slot(struct db_pool *pool)
+{
+	struct timespec deadline;
+	int slot = -1;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ACQUIRE_WAIT_SECONDS;
+	pthread_mutex_lock(&pool->lock);
+	while (slot < 0) {
+		for (int i = 0; i < pool->size && slot < 0; i++)
+			if (!pool->busy[i])
+				slot = i;
+		if (slot >= 0)
+			pool->busy[slot] = true;
+		else if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return slot;
+}
+
+static void give_back_slot(struct db_pool *pool, int slot, PGconn *conn)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->conns[slot] = conn;
+	pool->busy[slot] = false;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+PGconn *db_acquire(struct db_pool *pool, struct dmr_error *err)
+{
+	int slot = take_slot(pool);
+	PGconn *conn;
+
+	if (slot < 0) {
+		dmr_fail(err, 503, "busy", NULL, "every database connection is in use; retry");
+		return NULL;
+	}
+	conn = pool->conns[slot];
+	if (conn && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	if (conn)
+		PQfinish(conn);
+	conn = db_connect(pool->conninfo, err);
+	if (conn && !prepare_all(pool, conn, err)) {
+		PQfinish(conn);
+		conn = NULL;
+	}
+	if (!conn) {
+		give_back_slot(pool, slot, NULL);
+		return NULL;
+	}
+	pool->conns[slot] = conn;
+	return conn;
+}
+
+void db_release(struct db_pool *pool, PGconn *conn)
+{
+	if (!conn)
+		return;
+	for (int slot = 0; slot < pool->size; slot++) {
+		if (pool->conns[slot] != conn)
+			continue;
+		/* A connection that broke, or was left inside a transaction, is not handed out again. */
+		if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
+			PQfinish(conn);
+			conn = NULL;
+		}
+		give_back_slot(pool, slot, conn);
+		return;
+	}
+}
+
+bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!res || PQstatus(conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0)
+		return unavailable(err, PQerrorMessage(conn));
+	if (strncmp(state, "DM", 2) == 0) {
+		const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+		const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+
+		return dmr_fail(err, atoi(state + 2), hint ? hint : "invalid_request", column, "%s",
+				message ? message : "invalid request");
+	}
+	/* Data exceptions: a parameter PostgreSQL could not read, such as the date 2024-13-45. */
+	if (strncmp(state, "22", 2) == 0)
+		return dmr_fail(err, 400, "invalid_parameter", NULL, "%s",
+				PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	if (strcmp(state, "57014") == 0)
+		return dmr_fail(err, 503, "database_timeout", NULL,
+				"the database took too long to answer; retry later");
+	log_error("database error %s: %s", state, PQresultErrorMessage(res));
+	return dmr_fail(err, 500, "internal_error", NULL, "internal error");
+}
+
+PGresult *db_run(struct db_pool *pool, PGconn *conn, int index, const char *const *params,
+		 struct dmr_error *err)
+{
+	char name[16];
+	PGresult *res;
+	ExecStatusType status;
+
+	snprintf(name, sizeof name, "s%d", index);
+	res = PQexecPrepared(conn, name, pool->table[index].nparams, params, NULL, NULL, 0);
+	status = PQresultStatus(res);
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		return res;
+	db_error_from_result(conn, res, err);
+	PQclear(res);
+	return NULL;
+}

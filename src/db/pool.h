@@ -1,0 +1,51 @@
+#ifndef DMR_DB_POOL_H
+#define DMR_DB_POOL_H
+
+/*
+ * A fixed-size pool of libpq connections shared by the HTTP worker threads.
+ *
+ * Connections are opened lazily and every statement of the table given at creation is
+ * prepared on each new connection, so callers only ever execute prepared statements with
+ * bound parameters. A connection found broken is dropped at release and reopened by the next
+ * acquire: when PostgreSQL restarts, the service recovers by itself. While the database is
+ * unreachable, acquire and run fail with HTTP 503 `database_unavailable`.
+ *
+ * Errors raised by SQL functions with SQLSTATE 'DM' followed by an HTTP status (e.g. DM422)
+ * become API errors: HINT is the error code, the primary message the message, COLUMN the field.
+ */
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/error.h"
+
+struct db_statement {
+	const char *sql;
+	int nparams;
+};
+
+struct db_pool;
+
+/* The table must outlive the pool. Returns NULL only when out of memory. */
+struct db_pool *db_pool_create(const char *conninfo, int size, const struct db_statement *table,
+			       int count);
+void db_pool_destroy(struct db_pool *pool);
+
+/* A connection for the caller's exclusive use until db_release, or NULL with err (503). */
+PGconn *db_acquire(struct db_pool *pool, struct dmr_error *err);
+void db_release(struct db_pool *pool, PGconn *conn);
+
+/*
+ * Executes prepared statement `index` of the table with text parameters (NULL = SQL NULL).
+ * Returns the result (caller PQclear()s it) or NULL with err filled.
+ */
+PGresult *db_run(struct db_pool *pool, PGconn *conn, int index, const char *const *params,
+		 struct dmr_error *err);
+
+/* Opens a connection (for dmrctl and tests); on failure fills err and returns NULL. */
+PGconn *db_connect(const char *conninfo, struct dmr_error *err);
+
+/* Maps a failed result to an API error (see above); returns false. */
+bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *err);
+
+#endif

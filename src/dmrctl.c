@@ -1,0 +1,66 @@
+/*
+ * dmrctl: the administrator's tool. Connects to DMR_DATABASE and finds the schema and the
+ * Paris data under DMR_SHARE_DIR (see core/config.h).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "ctl/ctl.h"
+#include "db/pool.h"
+
+static const char usage[] =
+	"usage: dmrctl COMMAND [ARGS]\n"
+	"\n"
+	"  migrate                      apply the schema migrations not applied yet\n"
+	"  load-paris                   load the Paris areas, services, categories and sectors\n"
+	"  load-reference [DIR]         load services.csv, categories.csv, sectors.csv\n"
+	"                               (default DIR: $DMR_SHARE_DIR/geo)\n"
+	"  load-geo FILE --kind KIND [--service CODE]\n"
+	"                               load GeoJSON polygons; KIND is arrondissement, quartier,\n"
+	"                               conseil_quartier or sector\n"
+	"\n"
+	"environment: DMR_DATABASE (libpq conninfo), DMR_SHARE_DIR (folder holding sql/ and geo/)\n";
+
+int main(int argc, char **argv)
+{
+	struct dmr_config cfg;
+	struct dmr_error err;
+	const char *command;
+	char geo_dir[4096];
+	PGconn *conn;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!config_from_env(&cfg, &err)) {
+		fprintf(stderr, "dmrctl: %s\n", err.message);
+		return 2;
+	}
+	command = argv[1];
+	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
+	    strcmp(command, "load-reference") && strcmp(command, "load-geo")) {
+		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
+		return 2;
+	}
+	conn = db_connect(cfg.database, &err);
+	if (!conn) {
+		fprintf(stderr, "dmrctl: cannot connect to the database (DMR_DATABASE)\n");
+		return 1;
+	}
+	snprintf(geo_dir, sizeof geo_dir, "%s/geo", cfg.share_dir);
+	if (strcmp(command, "migrate") == 0)
+		rc = ctl_migrate(conn, cfg.share_dir);
+	else if (strcmp(command, "load-paris") == 0)
+		rc = ctl_load_paris(conn, cfg.share_dir);
+	else if (strcmp(command, "load-reference") == 0)
+		rc = ctl_load_reference(conn, argc > 2 ? argv[2] : geo_dir);
+	else
+		rc = ctl_load_geo(conn, argc - 2, argv + 2);
+	PQfinish(conn);
+	return rc;
+}

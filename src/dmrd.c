@@ -1,0 +1,63 @@
+/*
+ * dmrd: the Dans ma rue service. Reads its configuration from the environment (core/config.h),
+ * serves HTTP until SIGTERM or SIGINT, then drains in-flight requests and exits 0.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/v1.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "db/pool.h"
+#include "db/statements.h"
+#include "http/server.h"
+
+#define DRAIN_SECONDS 10
+
+/* Blocks the stop signals in every thread, so that only sigwait in main receives them. */
+static void block_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(void)
+{
+	struct dmr_config cfg;
+	struct dmr_error err;
+	struct dmr_app app;
+	struct http_server *server;
+	sigset_t stop;
+	int sig = 0;
+
+	if (!config_from_env(&cfg, &err)) {
+		log_error("configuration: %s", err.message);
+		return 2;
+	}
+	block_stop_signals(&stop);
+	app.cfg = &cfg;
+	app.pool = db_pool_create(cfg.database, cfg.db_pool, dmr_statements, STMT_COUNT);
+	if (!app.pool) {
+		log_error("out of memory");
+		return 1;
+	}
+	server = http_server_start(&cfg, api_v1_routes, api_v1_route_count, &app, &err);
+	if (!server) {
+		log_error("%s", err.message);
+		db_pool_destroy(app.pool);
+		return 1;
+	}
+	log_info("dmrd listening on http://%s:%u (%d threads, %d database connections)",
+		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool);
+	sigwait(&stop, &sig);
+	log_info("signal %d: draining requests", sig);
+	http_server_stop(server, DRAIN_SECONDS);
+	db_pool_destroy(app.pool);
+	log_info("dmrd stopped");
+	return 0;
+}

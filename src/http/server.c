@@ -1,0 +1,343 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "http/router.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct http_route *routes;
+	size_t nroutes;
+	void *app;
+	size_t max_body;
+	atomic_int in_flight;
+};
+
+/* One request from its first header to the last byte of its answer. */
+struct exchange {
+	char *body;
+	size_t len, cap;
+	bool too_large;
+};
+
+const char *http_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
+void http_add_header(struct http_response *res, const char *name, const char *value)
+{
+	if (res->nheaders >= HTTP_MAX_HEADERS)
+		return;
+	snprintf(res->headers[res->nheaders].name, sizeof res->headers[0].name, "%s", name);
+	snprintf(res->headers[res->nheaders].value, sizeof res->headers[0].value, "%s", value);
+	res->nheaders++;
+}
+
+static void set_body(struct http_response *res, int status, const char *content_type, char *body,
+		     size_t len)
+{
+	free(res->body);
+	res->status = status;
+	res->content_type = content_type;
+	res->body = body;
+	res->body_len = len;
+}
+
+void http_respond_json(struct http_response *res, int status, json_t *json)
+{
+	char *text = json_dumps(json, JSON_COMPACT | JSON_REAL_PRECISION(12));
+
+	json_decref(json);
+	if (!text) {
+		http_respond_text(res, 500, "application/json",
+				  "{\"error\":{\"code\":\"internal_error\"}}", 35);
+		return;
+	}
+	set_body(res, status, "application/json; charset=utf-8", text, strlen(text));
+}
+
+void http_respond_text(struct http_response *res, int status, const char *content_type,
+		       const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	set_body(res, copy ? status : 500, content_type, copy, copy ? len : 0);
+}
+
+void http_respond_error(struct http_response *res, const struct dmr_error *err)
+{
+	json_t *error = json_pack("{s:s, s:s}", "code", err->code, "message", err->message);
+
+	if (error && err->field[0])
+		json_object_set_new(error, "field", json_string(err->field));
+	if (err->http_status == 503)
+		http_add_header(res, "Retry-After", "5");
+	http_respond_json(res, err->http_status ? err->http_status : 500,
+			  json_pack("{s:o*}", "error", error));
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(res->body);
+		return MHD_NO;
+	}
+	res->body = NULL;
+	if (res->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	ret = MHD_queue_response(conn, (unsigned int)res->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const char *code,
+				  const char *message, const char *allow)
+{
+	struct http_response res = {0};
+	struct dmr_error err;
+
+	dmr_fail(&err, status, code, NULL, "%s", message);
+	if (allow)
+		http_add_header(&res, "Allow", allow);
+	http_respond_error(&res, &err);
+	return send_response(conn, &res);
+}
+
+static enum MHD_Result send_preflight(struct MHD_Connection *conn, const char *allow)
+{
+	struct http_response res = {.status = 204};
+
+	http_add_header(&res, "Allow", allow);
+	http_add_header(&res, "Access-Control-Allow-Methods", allow);
+	http_add_header(&res, "Access-Control-Allow-Headers",
+			"Content-Type, Authorization, Idempotency-Key, If-None-Match");
+	http_add_header(&res, "Access-Control-Max-Age", "86400");
+	return send_response(conn, &res);
+}
+
+static bool declared_too_large(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return cl && strtoull(cl, NULL, 10) > max;
+}
+
+static void append_body(struct exchange *ex, const char *data, size_t size, size_t max)
+{
+	if (ex->too_large)
+		return;
+	if (ex->len + size > max) {
+		ex->too_large = true;
+		free(ex->body);
+		ex->body = NULL;
+		ex->len = ex->cap = 0;
+		return;
+	}
+	if (ex->len + size + 1 > ex->cap) {
+		size_t cap = ex->cap ? ex->cap : 4096;
+		char *grown;
+
+		while (cap < ex->len + size + 1)
+			cap *= 2;
+		grown = realloc(ex->body, cap);
+		if (!grown) {
+			ex->too_large = true;
+			return;
+		}
+		ex->body = grown;
+		ex->cap = cap;
+	}
+	memcpy(ex->body + ex->len, data, size);
+	ex->len += size;
+	ex->body[ex->len] = '\0';
+}
+
+static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
+				const char *url, const char *method, struct exchange *ex)
+{
+	struct route_match m;
+	struct http_request req;
+	struct http_response res = {0};
+
+	router_match(s->routes, s->nroutes, method, url, &m);
+	if (m.outcome == ROUTE_NO_METHOD && strcmp(method, "OPTIONS") == 0)
+		return send_preflight(conn, m.allow);
+	if (m.outcome == ROUTE_NO_PATH)
+		return send_error(conn, 404, "not_found", "no such resource", NULL);
+	if (m.outcome == ROUTE_NO_METHOD)
+		return send_error(conn, 405, "method_not_allowed",
+				  "this resource does not take that method", m.allow);
+	req = (struct http_request){
+		.connection = conn,
+		.method = method,
+		.path = url,
+		.body = ex->body ? ex->body : "",
+		.body_len = ex->len,
+		.param = m.param,
+	};
+	m.route->handler(s->app, &req, &res);
+	if (!res.status) {
+		struct dmr_error err;
+
+		dmr_fail(&err, 500, "internal_error", NULL, "the handler gave no answer");
+		http_respond_error(&res, &err);
+	}
+	return send_response(conn, &res);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	struct http_server *s = cls;
+	struct exchange *ex = *state;
+
+	(void)version;
+	if (!ex) {
+		ex = calloc(1, sizeof *ex);
+		if (!ex)
+			return MHD_NO;
+		*state = ex;
+		atomic_fetch_add(&s->in_flight, 1);
+		if (declared_too_large(conn, s->max_body)) {
+			ex->too_large = true;
+			return send_error(conn, 413, "body_too_large",
+					  "the request body is larger than this server accepts",
+					  NULL);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		append_body(ex, upload, *upload_size, s->max_body);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (ex->too_large)
+		return send_error(conn, 413, "body_too_large",
+				  "the request body is larger than this server accepts", NULL);
+	return dispatch(s, conn, url, method, ex);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode why)
+{
+	struct http_server *s = cls;
+	struct exchange *ex = *state;
+
+	(void)conn;
+	(void)why;
+	if (!ex)
+		return;
+	free(ex->body);
+	free(ex);
+	*state = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("http: %s", line);
+}
+
+static bool resolve_listen(const struct dmr_config *cfg, struct sockaddr_storage *addr,
+			   struct dmr_error *err)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+	struct addrinfo *found;
+	char port[8];
+	int rc;
+
+	snprintf(port, sizeof port, "%u", cfg->listen_port);
+	rc = getaddrinfo(cfg->listen_host, port, &hints, &found);
+	if (rc != 0)
+		return dmr_fail(err, 0, "invalid_config", "DMR_LISTEN", "cannot resolve %s: %s",
+				cfg->listen_host, gai_strerror(rc));
+	memcpy(addr, found->ai_addr, found->ai_addrlen);
+	freeaddrinfo(found);
+	return true;
+}
+
+struct http_server *http_server_start(const struct dmr_config *cfg, const struct http_route *routes,
+				      size_t nroutes, void *app, struct dmr_error *err)
+{
+	struct http_server *s = calloc(1, sizeof *s);
+	struct sockaddr_storage addr;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+	if (!s) {
+		dmr_fail(err, 0, "out_of_memory", NULL, "out of memory");
+		return NULL;
+	}
+	if (!resolve_listen(cfg, &addr, err)) {
+		free(s);
+		return NULL;
+	}
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->routes = routes;
+	s->nroutes = nroutes;
+	s->app = app;
+	s->max_body = cfg->max_body;
+	s->daemon = MHD_start_daemon(
+		flags, cfg->listen_port, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		dmr_fail(err, 0, "listen_failed", "DMR_LISTEN", "cannot listen on %s:%u",
+			 cfg->listen_host, cfg->listen_port);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_server_stop(struct http_server *s, int drain_seconds)
+{
+	struct timespec step = {.tv_nsec = 20 * 1000 * 1000};
+	int waited_ms = 0;
+
+	MHD_quiesce_daemon(s->daemon);
+	while (atomic_load(&s->in_flight) > 0 && waited_ms < drain_seconds * 1000) {
+		nanosleep(&step, NULL);
+		waited_ms += 20;
+	}
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

@@ -1,0 +1,80 @@
+#ifndef DMR_HTTP_SERVER_H
+#define DMR_HTTP_SERVER_H
+
+/*
+ * The HTTP front of dmrd: a libmicrohttpd daemon with a pool of worker threads. It reads
+ * request bodies up to the configured limit (413 beyond, refused from Content-Length before
+ * reading when it is declared), routes the request through a table (404 / 405 with Allow),
+ * answers CORS preflights, and hands complete requests to handlers. Handlers fill a struct
+ * http_response; they never touch libmicrohttpd.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/error.h"
+
+#define HTTP_MAX_HEADERS 8
+
+struct http_request {
+	void *connection; /* opaque: for http_query and http_header */
+	const char *method;
+	const char *path;
+	const char *body; /* NUL-terminated copy of the body, "" when none */
+	size_t body_len;
+	const char *param; /* the {} segment of the route pattern, or "" */
+};
+
+struct http_response {
+	int status;
+	const char *content_type;
+	char *body; /* malloc'd, owned by the response */
+	size_t body_len;
+	int nheaders;
+	struct {
+		char name[48];
+		char value[256];
+	} headers[HTTP_MAX_HEADERS];
+};
+
+typedef void (*http_handler)(void *app, const struct http_request *req,
+			     struct http_response *res);
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/reports/{}": {} matches one path segment */
+	http_handler handler;
+};
+
+/* Query-string argument (decoded) or header value, NULL when absent. */
+const char *http_query(const struct http_request *req, const char *name);
+const char *http_header(const struct http_request *req, const char *name);
+
+/* Adds a response header; values longer than the slot are cut. */
+void http_add_header(struct http_response *res, const char *name, const char *value);
+
+/* Sets the body to the compact dump of json (whose reference is taken). */
+void http_respond_json(struct http_response *res, int status, json_t *json);
+
+/* Sets the body to a copy of text. */
+void http_respond_text(struct http_response *res, int status, const char *content_type,
+		       const char *text, size_t len);
+
+/* The JSON error body of docs/api.md, with the error's status (500 when it has none). */
+void http_respond_error(struct http_response *res, const struct dmr_error *err);
+
+struct http_server;
+
+/* Starts listening; NULL with err when the address cannot be bound. */
+struct http_server *http_server_start(const struct dmr_config *cfg, const struct http_route *routes,
+				      size_t nroutes, void *app, struct dmr_error *err);
+
+/*
+ * Stops accepting connections, lets in-flight requests finish (up to drain_seconds), then
+ * closes everything and frees the server.
+ */
+void http_server_stop(struct http_server *server, int drain_seconds);
+
+#endif

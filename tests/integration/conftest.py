@@ -1,0 +1,139 @@
+"""Session fixtures: one dmrd for the whole suite, a keep-alive client, reference data.
+
+Run by `deploy/local test` as `/usr/bin/python3 -m pytest -q tests/integration` with
+DMR_BUILD_DIR, DMR_DATABASE, DMR_HOME, DMR_SHARE_DIR, DMR_SHARED and DMR_LOCAL set."""
+
+import os
+import random
+
+import pytest
+
+import harness
+from harness import API, Arrondissements, Dmrd
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "disruptive: stops the shared database; runs last")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests that stop the database run after everything else, whatever the file order.
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed:
+        for path in harness.DMRD_LOGS:
+            try:
+                with open(path, "rb") as f:
+                    lines = f.read().decode("utf-8", "replace").splitlines()
+            except OSError:
+                continue
+            rep.sections.append((f"dmrd stderr ({os.path.basename(path)}, last 40 lines)",
+                                 "\n".join(lines[-40:])))
+
+
+@pytest.fixture(scope="session")
+def dmrd(tmp_path_factory):
+    for name in ("DMR_BUILD_DIR", "DMR_DATABASE", "DMR_SHARE_DIR", "DMR_SHARED"):
+        if not os.environ.get(name):
+            pytest.fail(f"{name} is not set: run the suite through `deploy/local test`",
+                        pytrace=False)
+    server = Dmrd(tmp_path_factory.mktemp("dmrd") / "dmrd.log")
+    try:
+        server.wait_healthy(timeout=20)
+    except BaseException:
+        server.kill()
+        raise
+    yield server
+    code = server.terminate(timeout=10)
+    tail = server.tail()
+    server.kill()
+    assert code == 0, f"dmrd did not exit 0 within 10 s of SIGTERM (exit: {code}):\n{tail}"
+
+
+@pytest.fixture(scope="session")
+def client(dmrd):
+    c = dmrd.client()
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def categories(client):
+    r = client.get(f"{API}/categories")
+    assert r.status == 200, r
+    return r.body["categories"]
+
+
+@pytest.fixture(scope="session")
+def leaves(categories):
+    """Every sub-category, with its parent's id and label added."""
+    out = []
+    for top in categories:
+        for child in top["children"]:
+            out.append(dict(child, parent_id=top["id"], parent_label=top["label"]))
+    return out
+
+
+def _public_leaf(leaves, top_label, preferred):
+    candidates = [c for c in leaves if c["parent_label"] == top_label and not c["agent_only"]]
+    for c in candidates:
+        if c["label"] == preferred:
+            return c
+    assert candidates, f"no public sub-category under {top_label!r}"
+    return candidates[0]
+
+
+@pytest.fixture(scope="session")
+def cat_a(leaves):
+    """A public sub-category of 'Objets abandonnés' (Ramen's bulky items if present)."""
+    return _public_leaf(leaves, "Objets abandonnés", "Autres objets encombrants abandonnés")
+
+
+@pytest.fixture(scope="session")
+def cat_b(leaves, cat_a):
+    """A public sub-category of another top category, with another service if possible."""
+    candidates = [c for c in leaves if not c["agent_only"] and c["parent_id"] != cat_a["parent_id"]]
+    for c in candidates:
+        if c["parent_label"].startswith("Graffitis") and c["service"] != cat_a["service"]:
+            return c
+    for c in candidates:
+        if c["service"] != cat_a["service"]:
+            return c
+    return candidates[0]
+
+
+@pytest.fixture(scope="session")
+def agent_only_leaf(leaves):
+    agent = [c for c in leaves if c["agent_only"]]
+    assert agent, "no agent-only sub-category in /api/v1/categories"
+    return agent[0]
+
+
+@pytest.fixture(scope="session")
+def arrondissements():
+    return Arrondissements()
+
+
+@pytest.fixture
+def spot(arrondissements):
+    """A fresh random place in Paris (lat, lon, arrondissement), 400 m from any boundary."""
+    return arrondissements.random_spot(random.Random())
+
+
+@pytest.fixture
+def new_report(client, cat_a):
+    """Create a report; returns the 201 answer's body."""
+
+    def make(lat, lon, category_id=None, **fields):
+        body = {"category_id": category_id or cat_a["id"], "lat": lat, "lon": lon}
+        body.update(fields)
+        r = client.post(f"{API}/reports", body)
+        assert r.status == 201, f"creating {body}: {r!r}"
+        return r.body
+
+    return make
