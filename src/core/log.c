@@ -18,6 +18,10 @@ void dmr_log(const char *level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* One event, one line: libpq and others end their messages with newlines. */
+	for (char *c = line; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
 	/* One fprintf call per line: stdio locks the stream, so lines of threads never interleave. */
 	fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, now.tv_nsec / 1000000, level, line);
 }

@@ -65,6 +65,26 @@ static const char *const service_props[] = {"service", NULL};
 static const char *const priority_props[] = {"priority", NULL};
 static const char *const override_props[] = {"overrides_category", NULL};
 
+/* A sector must name a known service; the upsert would otherwise skip it silently. */
+static bool service_exists(PGconn *conn, const char *service, const char *sector)
+{
+	const char *params[1] = {service};
+	PGresult *res;
+	bool found;
+
+	if (!service) {
+		fprintf(stderr, "dmrctl: sector %s names no service (property or --service)\n",
+			sector);
+		return false;
+	}
+	res = ctl_query(conn, "SELECT 1 FROM service WHERE code = $1", 1, params);
+	found = res && PQntuples(res) == 1;
+	if (res && !found)
+		fprintf(stderr, "dmrctl: sector %s names unknown service %s\n", sector, service);
+	PQclear(res);
+	return found;
+}
+
 static bool count_row(PGresult *res, struct geo_counts *n)
 {
 	if (!res)
@@ -83,7 +103,7 @@ static bool load_feature(PGconn *conn, json_t *feature, const char *kind, const 
 			 struct geo_counts *n)
 {
 	json_t *props = json_object_get(feature, "properties");
-	char code_buf[64], name_buf[64], arr_buf[16], svc_buf[64], prio_buf[16];
+	char code_buf[64], name_buf[64], arr_buf[16], svc_buf[64], prio_buf[16], over_buf[16];
 	const char *code = property(props, code_props, code_buf, sizeof code_buf);
 	const char *name = property(props, name_props, name_buf, sizeof name_buf);
 	char *geometry = json_dumps(json_object_get(feature, "geometry"), JSON_COMPACT);
@@ -95,18 +115,15 @@ static bool load_feature(PGconn *conn, json_t *feature, const char *kind, const 
 		return false;
 	}
 	if (strcmp(kind, "sector") == 0) {
-		const char *svc = service ? service : property(props, service_props, svc_buf, 64);
+		const char *svc =
+			service ? service : property(props, service_props, svc_buf, sizeof svc_buf);
 		const char *prio = property(props, priority_props, prio_buf, sizeof prio_buf);
-		const char *over = property(props, override_props, name_buf + 32, 16);
+		const char *over = property(props, override_props, over_buf, sizeof over_buf);
 		const char *params[6] = {svc, code, name ? name : code, prio ? prio : "0",
 					 over ? over : "false", geometry};
 
-		res = ctl_query(conn, upsert_sector, 6, params);
-		if (res && PQntuples(res) == 0 && !svc) {
-			fprintf(stderr, "dmrctl: sector %s names no service\n", code);
-			PQclear(res);
-			res = NULL;
-		}
+		res = service_exists(conn, svc, code) ? ctl_query(conn, upsert_sector, 6, params)
+						      : NULL;
 	} else {
 		const char *arr = property(props, arr_props, arr_buf, sizeof arr_buf);
 		const char *params[5] = {kind, code, name ? name : code, arr, geometry};

@@ -1,6 +1,7 @@
 #include "db/pool.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,12 @@ static bool unavailable(struct dmr_error *err, const char *detail)
 			"the database cannot be reached; retry in a moment");
 }
 
+static void log_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_info("database: %s", message);
+}
+
 PGconn *db_connect(const char *conninfo, struct dmr_error *err)
 {
 	PGconn *conn = PQconnectdb(conninfo);
@@ -80,6 +87,7 @@ PGconn *db_connect(const char *conninfo, struct dmr_error *err)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, log_notice, NULL);
 	/* A stuck query must not hold a worker thread forever. */
 	res = PQexec(conn, "SET statement_timeout = '15s'; SET TIME ZONE 'UTC'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -141,6 +149,18 @@ static void give_back_slot(struct db_pool *pool, int slot, PGconn *conn)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+/*
+ * A pooled connection listens to nothing, so while idle it has nothing to read unless the
+ * server is closing it: after a server restart, the termination notice or end-of-file.
+ * Checking before use means a database restart costs no request an error.
+ */
+static bool idle_connection_alive(PGconn *conn)
+{
+	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+
+	return PQstatus(conn) == CONNECTION_OK && poll(&p, 1, 0) == 0;
+}
+
 PGconn *db_acquire(struct db_pool *pool, struct dmr_error *err)
 {
 	int slot = take_slot(pool);
@@ -151,7 +171,7 @@ PGconn *db_acquire(struct db_pool *pool, struct dmr_error *err)
 		return NULL;
 	}
 	conn = pool->conns[slot];
-	if (conn && PQstatus(conn) == CONNECTION_OK)
+	if (conn && idle_connection_alive(conn))
 		return conn;
 	if (conn)
 		PQfinish(conn);
