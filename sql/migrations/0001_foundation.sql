@@ -177,10 +177,11 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT s.id, ST_Distance(s.geom::geography, p::geography) INTO sector_id, distance_m
+    -- Nearest in metres on the ground: a service has few sectors, so each is measured.
+    SELECT s.id, ST_Distance(s.geom::geography, p::geography) AS d INTO sector_id, distance_m
     FROM sector s
     WHERE s.service_id = dmr_route.service_id
-    ORDER BY s.geom <-> p, s.id
+    ORDER BY d, s.id
     LIMIT 1;
     IF FOUND THEN
         rule := 'nearest_sector';

@@ -7,6 +7,7 @@
 
 #include "api/report_json.h"
 #include "core/catalog.h"
+#include "core/text.h"
 #include "http/query.h"
 
 static void healthz(void *app, const struct http_request *req, struct http_response *res)
@@ -27,18 +28,6 @@ static void readyz(void *app, const struct http_request *req, struct http_respon
 		return;
 	}
 	http_respond_json(res, 200, json_pack("{s:s}", "status", "ready"));
-}
-
-/* FNV-1a: a cheap, stable fingerprint of a body, for the ETag and the category version. */
-static uint64_t fingerprint(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }
 
 static json_t *category_tree(const PGresult *rows)
@@ -82,7 +71,7 @@ static void categories(void *app, const struct http_request *req, struct http_re
 	PQclear(rows);
 	tree_text = json_dumps(tree, JSON_COMPACT);
 	snprintf(version, sizeof version, "%016" PRIx64,
-		 tree_text ? fingerprint(tree_text, strlen(tree_text)) : 0);
+		 tree_text ? text_fingerprint(tree_text, strlen(tree_text)) : 0);
 	free(tree_text);
 	snprintf(etag, sizeof etag, "\"%s\"", version);
 	http_add_header(res, "ETag", etag);
@@ -128,7 +117,7 @@ static void areas(void *app, const struct http_request *req, struct http_respons
 
 	if (!kind) {
 		dmr_fail(&err, 400, "invalid_parameter", "kind",
-			 "the kind parameter is required: arrondissement or quartier");
+			 "the kind parameter is required: arrondissement, quartier or conseil_quartier");
 		http_respond_error(res, &err);
 		return;
 	}

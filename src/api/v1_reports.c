@@ -126,16 +126,19 @@ static bool read_idempotency_key(const struct http_request *req, const char **ke
 	return true;
 }
 
-/* FNV-1a of the body: two requests with one key must carry the same body. */
-static void body_fingerprint(const struct http_request *req, char *out, size_t size)
+/*
+ * Two requests with one key must carry the same report: the fingerprint is taken of the
+ * body re-serialised with sorted keys, so spacing and key order do not matter.
+ */
+static bool body_fingerprint(json_t *body, char *out, size_t size, struct dmr_error *err)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	char *canonical = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 
-	for (size_t i = 0; i < req->body_len; i++) {
-		h ^= (unsigned char)req->body[i];
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(out, size, "%016" PRIx64, h);
+	if (!canonical)
+		return dmr_fail(err, 500, "internal_error", NULL, "out of memory");
+	snprintf(out, size, "%016" PRIx64, text_fingerprint(canonical, strlen(canonical)));
+	free(canonical);
+	return true;
 }
 
 void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res)
@@ -164,7 +167,8 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 	}
 	if (!parse_report_input(body, &in, &err))
 		goto fail;
-	body_fingerprint(req, hash, sizeof hash);
+	if (!body_fingerprint(body, hash, sizeof hash, &err))
+		goto fail;
 	in.request_hash = hash;
 	if (!report_create(a->pool, &in, &rows, &replayed, &err))
 		goto fail;

@@ -32,7 +32,8 @@ PGresult *catalog_services(struct db_pool *pool, struct dmr_error *err)
 
 bool catalog_area_kind_known(const char *kind)
 {
-	return strcmp(kind, "arrondissement") == 0 || strcmp(kind, "quartier") == 0;
+	return strcmp(kind, "arrondissement") == 0 || strcmp(kind, "quartier") == 0 ||
+	       strcmp(kind, "conseil_quartier") == 0;
 }
 
 PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct dmr_error *err)
@@ -41,7 +42,7 @@ PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct d
 
 	if (!catalog_area_kind_known(kind)) {
 		dmr_fail(err, 400, "invalid_parameter", "kind",
-			 "kind must be arrondissement or quartier");
+			 "kind must be arrondissement, quartier or conseil_quartier");
 		return NULL;
 	}
 	return run(pool, STMT_AREAS_GEOJSON, params, err);

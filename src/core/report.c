@@ -248,13 +248,15 @@ static bool parse_cursor(const struct report_query *q, char *dist, size_t dist_s
 	return true;
 }
 
+/* The query asks for one row more than the page: its presence says another page exists. */
 static void set_next_cursor(const struct report_query *q, struct report_rows *rows)
 {
 	struct report_view last;
 
 	rows->next_cursor[0] = '\0';
-	if (rows->count < q->limit || rows->count == 0)
+	if (rows->count <= q->limit)
 		return;
+	rows->count = q->limit;
 	report_view_read(rows, rows->count - 1, &last);
 	if (q->mode == SEARCH_NEAR)
 		snprintf(rows->next_cursor, sizeof rows->next_cursor, "%.17g,%lld", last.distance_m,
@@ -285,7 +287,7 @@ bool report_search(struct db_pool *pool, const struct report_query *q, struct re
 		snprintf(category, sizeof category, "%lld", q->category_id);
 		category_param = category;
 	}
-	snprintf(limit, sizeof limit, "%d", q->limit);
+	snprintf(limit, sizeof limit, "%d", q->limit + 1);
 	if (q->mode == SEARCH_NEAR) {
 		snprintf(num[0], sizeof num[0], "%.17g", q->lat);
 		snprintf(num[1], sizeof num[1], "%.17g", q->lon);

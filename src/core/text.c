@@ -83,3 +83,14 @@ bool text_token_valid(const char *s, size_t max)
 			return false;
 	return true;
 }
+
+uint64_t text_fingerprint(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, nothing above
@@ -19,5 +20,8 @@ bool text_email_plausible(const char *s);
 
 /* True when every byte is printable ASCII (0x21-0x7E) and 1 <= len <= max. */
 bool text_token_valid(const char *s, size_t max);
+
+/* FNV-1a 64: a cheap, stable fingerprint of bytes (ETags, request fingerprints); not secure. */
+uint64_t text_fingerprint(const char *s, size_t len);
 
 #endif
