@@ -22,15 +22,58 @@ static bool is_json_content(const char *content_type)
 	       (content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ');
 }
 
-static bool json_load_error(const json_error_t *jerr, struct dmr_error *err)
+/*
+ * The top-level member whose value the parser was reading at byte pos, for errors that stop
+ * jansson before it could tell which field was at fault (bad UTF-8, an overflowing number).
+ * Keys are copied as written; out is empty when none is found.
+ */
+static void member_at(const char *body, size_t len, size_t pos, char *out, size_t size)
 {
+	size_t key_start = 0, key_end = 0, str_start = 0;
+	int depth = 0;
+	bool in_string = false;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < len && i < pos; i++) {
+		char c = body[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"') {
+				in_string = false;
+				key_start = str_start;
+				key_end = i;
+			}
+		} else if (c == '"') {
+			in_string = true;
+			str_start = i + 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == ':' && depth == 1 && key_end - key_start < size) {
+			memcpy(out, body + key_start, key_end - key_start);
+			out[key_end - key_start] = '\0';
+		}
+	}
+}
+
+static bool json_load_error(const struct http_request *req, const json_error_t *jerr,
+			    struct dmr_error *err)
+{
+	char field[64];
+
+	member_at(req->body, req->body_len, (size_t)jerr->position, field, sizeof field);
 	switch (json_error_code(jerr)) {
 	case json_error_invalid_utf8:
-		return dmr_fail(err, 422, "invalid_utf8", NULL, "the body is not valid UTF-8");
+		return dmr_fail(err, 422, "invalid_utf8", field, "%s is not valid UTF-8",
+				field[0] ? field : "the body");
 	case json_error_null_character:
-		return dmr_fail(err, 422, "invalid_field", NULL, "strings may not hold NUL characters");
+		return dmr_fail(err, 422, "invalid_field", field, "strings may not hold NUL characters");
 	case json_error_numeric_overflow:
-		return dmr_fail(err, 422, "invalid_field", NULL, "a number is out of range");
+		return dmr_fail(err, 422, "invalid_field", field, "%s is out of range",
+				field[0] ? field : "a number");
 	default:
 		return dmr_fail(err, 400, "malformed_json", NULL, "malformed JSON: %s (line %d)",
 				jerr->text, jerr->line);
@@ -162,7 +205,7 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 		goto fail;
 	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!body) {
-		json_load_error(&jerr, &err);
+		json_load_error(req, &jerr, &err);
 		goto fail;
 	}
 	if (!parse_report_input(body, &in, &err))

@@ -184,27 +184,77 @@ static bool statuses_array(const char *list, char *out, size_t size, struct dmr_
 	return true;
 }
 
-/* since: a date or a date-time, checked for shape here and for value by PostgreSQL. */
-static bool since_plausible(const char *s)
+static bool digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* YYYY-MM-DD, a real day of the calendar. */
+static bool date_valid(const char *s)
+{
+	static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d) || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return false;
+	return m != 2 || d < 29 || leap_year(y);
+}
+
+/* THH:MM[:SS[.fraction]] then nothing, Z, or ±HH:MM. */
+static bool time_valid(const char *s)
+{
+	int h, min, sec = 0;
+
+	if ((*s != 'T' && *s != ' ') || !digits(s + 1, 2, &h) || s[3] != ':' ||
+	    !digits(s + 4, 2, &min) || h > 23 || min > 59)
+		return false;
+	s += 6;
+	if (*s == ':') {
+		if (!digits(s + 1, 2, &sec) || sec > 60)
+			return false;
+		s += 3;
+		if (*s == '.') {
+			do
+				s++;
+			while (*s >= '0' && *s <= '9');
+		}
+	}
+	if (*s == 'Z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		if (!digits(s + 1, 2, &h) || s[3] != ':' || !digits(s + 4, 2, &min) || h > 14 ||
+		    min > 59)
+			return false;
+		s += 6;
+	}
+	return *s == '\0';
+}
+
+/* since: an ISO 8601 date or date-time, checked here so that PostgreSQL never sees a bad one. */
+static bool since_valid(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len < 10 || len > 40)
-		return false;
-	for (size_t i = 0; i < 10; i++)
-		if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return false;
-	for (size_t i = 10; i < len; i++)
-		if (!strchr("0123456789T:.+-Z ", s[i]))
-			return false;
-	return len == 10 || s[10] == 'T' || s[10] == ' ';
+	return len >= 10 && len <= 40 && date_valid(s) && (len == 10 || time_valid(s + 10));
 }
 
 static bool check_query(const struct report_query *q, struct dmr_error *err)
 {
 	if (q->limit < 1 || q->limit > REPORT_SEARCH_LIMIT_MAX)
 		return invalid_parameter(err, "limit", "must be between 1 and 1000");
-	if (q->since && !since_plausible(q->since))
+	if (q->since && !since_valid(q->since))
 		return invalid_parameter(err, "since", "must be an ISO 8601 date or date-time");
 	if (q->mode == SEARCH_NEAR) {
 		if (!report_check_coordinates(q->lat, q->lon, err))

@@ -330,8 +330,6 @@ SEARCH_CASES = [
     ("near_nan", {"near": "nan,2.35"}, "near"),
     ("near_three_numbers", {"near": "48.85,2.35,1"}, "near"),
     ("radius_word", {"near": "48.85,2.35", "radius": "far"}, "radius"),
-    ("radius_negative", {"near": "48.85,2.35", "radius": "-5"}, "radius"),
-    ("radius_5001", {"near": "48.85,2.35", "radius": "5001"}, "radius"),
     ("bbox_three", {"bbox": "2.3,48.8,2.4"}, "bbox"),
     ("bbox_words", {"bbox": "a,b,c,d"}, "bbox"),
     ("bbox_inf", {"bbox": "2.3,48.8,inf,48.9"}, "bbox"),
@@ -339,6 +337,8 @@ SEARCH_CASES = [
     ("status_one_unknown", {"status": "new,lost"}, "status"),
     ("since_word", {"since": "yesterday"}, "since"),
     ("since_bad_date", {"since": "2024-13-45"}, "since"),
+    ("since_february_30", {"since": "2024-02-30"}, "since"),
+    ("since_bad_hour", {"since": "2024-02-03T25:00:00Z"}, "since"),
     ("cursor_garbage", {"cursor": "%%%garbage%%%"}, "cursor"),
     ("category_word", {"category_id": "abc"}, "category_id"),
 ]
@@ -348,6 +348,21 @@ SEARCH_CASES = [
                          ids=[c[0] for c in SEARCH_CASES])
 def test_search_errors(client, params, field):
     assert_error(client.get(f"{API}/reports", params), 400, "invalid_parameter", field)
+
+
+# Well-formed values out of range are 422, as for the coordinates of /route.
+SEARCH_RANGE_CASES = [
+    ("radius_negative", {"near": "48.85,2.35", "radius": "-5"}, "radius"),
+    ("radius_5001", {"near": "48.85,2.35", "radius": "5001"}, "radius"),
+    ("near_lat_91", {"near": "91,2.35"}, "lat"),
+    ("bbox_lon_200", {"bbox": "2.3,48.8,200,48.9"}, "lon"),
+]
+
+
+@pytest.mark.parametrize("params,field", [c[1:] for c in SEARCH_RANGE_CASES],
+                         ids=[c[0] for c in SEARCH_RANGE_CASES])
+def test_search_out_of_range(client, params, field):
+    assert_error(client.get(f"{API}/reports", params), 422, "invalid_field", field)
 
 
 def test_search_near_and_bbox_together(client):

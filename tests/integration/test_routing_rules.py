@@ -66,7 +66,7 @@ def test_override_sector_takes_every_category(client, leaves, test_services, tmp
     out = load_sectors(tmp_path, "parks.geojson", [
         feature("TEST-PARK-LUX", box(2.3320, 48.8440, 2.3400, 48.8490),
                 name="Jardin du Luxembourg", service="TEST-PARKS", overrides_category=True)])
-    assert "1 inserted" in out, out
+    assert "1 inserted" in out or "1 updated" in out, out
     try:
         public = [leaf for leaf in leaves if not leaf["agent_only"]]
         for leaf in public[::40]:
