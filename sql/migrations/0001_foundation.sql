@@ -310,3 +310,113 @@ BEGIN
     replayed := false;
 END
 $$;
+
+-- Searches. Each builds its query from the filters actually given, so that PostgreSQL plans
+-- it for them (a generic plan of "filter IS NULL OR ..." would not use the right index); the
+-- values are always bound parameters.
+
+-- Reports nearest first, within p_radius metres (sphere distance), after the cursor
+-- (p_after_d, p_after_id). The scan follows the planar index on the point in order of
+-- distance in degrees (KNN), which is cheap, and measures each row on the sphere. A degree
+-- in the plane is at least k metres on the ground within the searched band of latitudes, so
+-- the scan stops once k times its current degree distance exceeds the radius, or exceeds the
+-- distance of p_limit rows already found: nothing further can be nearer, ties included. The
+-- cost therefore follows the rows near the point, not the size of the table. The LIMIT lets
+-- the planner pick that scan; it is raised and the scan redone when a batch runs out first.
+CREATE FUNCTION dmr_reports_near(p_lat double precision, p_lon double precision,
+    p_radius double precision, p_category integer, p_statuses text[], p_service text,
+    p_since timestamptz, p_limit integer, p_after_d double precision, p_after_id bigint)
+RETURNS TABLE (report_id bigint, distance_m double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
+    k double precision := 111194.9 * cos(radians(least(abs(p_lat) + p_radius / 111000.0, 89.0)));
+    cats integer[];
+    svc integer;
+    sql text := 'SELECT r.id, r.point <-> $1 AS deg,'
+                ' ST_Distance(r.point::geography, $1::geography, false) AS d'
+                ' FROM report r WHERE true';
+    batch integer := 2 * p_limit + 16;
+    fetched integer;
+    complete boolean;
+    ids bigint[];
+    ds double precision[];
+    rec record;
+BEGIN
+    IF p_category IS NOT NULL THEN
+        cats := ARRAY(SELECT c.id FROM category c
+                      WHERE c.id = p_category OR c.parent_id = p_category);
+        sql := sql || ' AND r.category_id = ANY ($2)';
+    END IF;
+    IF p_statuses IS NOT NULL THEN
+        sql := sql || ' AND r.status = ANY ($3)';
+    END IF;
+    IF p_service IS NOT NULL THEN
+        SELECT s.id INTO svc FROM service s WHERE s.code = p_service;
+        sql := sql || ' AND r.service_id = $4';
+    END IF;
+    IF p_since IS NOT NULL THEN
+        sql := sql || ' AND r.created_at >= $5';
+    END IF;
+    sql := sql || ' ORDER BY r.point <-> $1 LIMIT $6';
+    LOOP
+        ids := '{}';
+        ds := '{}';
+        fetched := 0;
+        complete := false;
+        FOR rec IN EXECUTE sql USING p, cats, p_statuses, svc, p_since, batch LOOP
+            fetched := fetched + 1;
+            IF k * rec.deg > p_radius
+               OR (cardinality(ids) >= p_limit AND fetched % 8 = 0
+                   AND (SELECT count(*) FROM unnest(ds) d WHERE d < k * rec.deg) >= p_limit)
+            THEN
+                complete := true;
+                EXIT;
+            END IF;
+            CONTINUE WHEN rec.d > p_radius
+                OR (p_after_d IS NOT NULL AND (rec.d, rec.id) <= (p_after_d, p_after_id));
+            ids := ids || rec.id;
+            ds := ds || rec.d;
+        END LOOP;
+        EXIT WHEN complete OR fetched < batch;
+        batch := batch * 4;
+    END LOOP;
+    RETURN QUERY SELECT * FROM unnest(ids, ds);
+END
+$$;
+
+-- Reports newest first, optionally inside a box, before the cursor p_before_id.
+CREATE FUNCTION dmr_reports_list(p_box geometry, p_category integer, p_statuses text[],
+    p_service text, p_since timestamptz, p_limit integer, p_before_id bigint)
+RETURNS TABLE (report_id bigint)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cats integer[];
+    svc integer;
+    sql text := 'SELECT r.id FROM report r WHERE true';
+BEGIN
+    IF p_box IS NOT NULL THEN
+        sql := sql || ' AND r.point && $1';
+    END IF;
+    IF p_category IS NOT NULL THEN
+        cats := ARRAY(SELECT c.id FROM category c
+                      WHERE c.id = p_category OR c.parent_id = p_category);
+        sql := sql || ' AND r.category_id = ANY ($2)';
+    END IF;
+    IF p_statuses IS NOT NULL THEN
+        sql := sql || ' AND r.status = ANY ($3)';
+    END IF;
+    IF p_service IS NOT NULL THEN
+        SELECT s.id INTO svc FROM service s WHERE s.code = p_service;
+        sql := sql || ' AND r.service_id = $4';
+    END IF;
+    IF p_since IS NOT NULL THEN
+        sql := sql || ' AND r.created_at >= $5';
+    END IF;
+    IF p_before_id IS NOT NULL THEN
+        sql := sql || ' AND r.id < $7';
+    END IF;
+    RETURN QUERY EXECUTE sql || ' ORDER BY r.id DESC LIMIT $6'
+        USING p_box, cats, p_statuses, svc, p_since, p_limit, p_before_id;
+END
+$$;

@@ -1,5 +1,8 @@
 #include "api/report_json.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static const char *channel_name(char letter)
 {
 	switch (letter) {
@@ -27,12 +30,38 @@ json_t *routing_json(const char *rule, bool has_distance, double distance_m)
 			 "distance_m", has_distance ? json_real(distance_m) : json_null());
 }
 
+/* {"close": {"url": .., "thumbnail_url": ..}, ...} from "view:sha256" pairs. */
+static json_t *photos_json(const char *pairs)
+{
+	json_t *photos = json_object();
+
+	while (pairs && *pairs) {
+		size_t len = strcspn(pairs, ",");
+		const char *colon = memchr(pairs, ':', len);
+
+		if (colon) {
+			char view[16], sha[80], url[128], thumb[128];
+
+			snprintf(view, sizeof view, "%.*s", (int)(colon - pairs), pairs);
+			snprintf(sha, sizeof sha, "%.*s", (int)(pairs + len - colon - 1), colon + 1);
+			snprintf(url, sizeof url, "/photos/%s.jpg", sha);
+			snprintf(thumb, sizeof thumb, "/photos/%s_thumb.jpg", sha);
+			json_object_set_new(photos, view, json_pack("{s:s, s:s}", "url", url,
+								    "thumbnail_url", thumb));
+		}
+		pairs += len;
+		if (*pairs == ',')
+			pairs++;
+	}
+	return photos;
+}
+
 /* Everything but the position, shared by the JSON report and the GeoJSON properties. */
 static json_t *report_properties(const struct report_view *v)
 {
 	json_t *o = json_pack(
 		"{s:I, s:s, s:s, s:{s:i, s:s, s:{s:i, s:s}}, s:o, s:o, s:i, s:i, s:s, s:s, s:s,"
-		" s:s, s:o}",
+		" s:s, s:o, s:o}",
 		"id", (json_int_t)v->id, "number", v->number, "status", v->status,
 		"category", "id", v->category_id, "label", v->category_label,
 		"parent", "id", v->parent_id, "label", v->parent_label,
@@ -41,6 +70,7 @@ static json_t *report_properties(const struct report_view *v)
 		"arrondissement", v->arrondissement, "priority", v->priority,
 		"description", v->description, "address", v->address,
 		"channel", channel_name(v->channel), "created_at", v->created_at,
+		"photos", photos_json(v->photos),
 		"routing", routing_json(v->routing_rule, v->has_routing_distance,
 					v->routing_distance_m));
 

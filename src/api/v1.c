@@ -161,15 +161,17 @@ static void route_preview(void *app, const struct http_request *req, struct http
 }
 
 const struct http_route api_v1_routes[] = {
-	{"GET", "/healthz", healthz},
-	{"GET", "/readyz", readyz},
-	{"GET", "/api/v1/categories", categories},
-	{"GET", "/api/v1/services", services},
-	{"GET", "/api/v1/areas", areas},
-	{"GET", "/api/v1/route", route_preview},
-	{"GET", "/api/v1/reports", api_v1_search_reports},
-	{"POST", "/api/v1/reports", api_v1_create_report},
-	{"GET", "/api/v1/reports/{}", api_v1_get_report},
+	{"GET", "/healthz", healthz, false},
+	{"GET", "/readyz", readyz, false},
+	{"GET", "/api/v1/categories", categories, false},
+	{"GET", "/api/v1/services", services, false},
+	{"GET", "/api/v1/areas", areas, false},
+	{"GET", "/api/v1/route", route_preview, false},
+	{"GET", "/api/v1/reports", api_v1_search_reports, false},
+	{"POST", "/api/v1/reports", api_v1_create_report, true},
+	{"GET", "/api/v1/reports/{}", api_v1_get_report, false},
+	{"PUT", "/api/v1/reports/{}/photos/{}", api_v1_put_photo, true},
+	{"GET", "/photos/{}", api_photo_get, false},
 };
 
 const size_t api_v1_route_count = sizeof api_v1_routes / sizeof api_v1_routes[0];

@@ -26,4 +26,8 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res);
 
+/* Photos (api/v1_photos.c). */
+void api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res);
+void api_photo_get(void *app, const struct http_request *req, struct http_response *res);
+
 #endif

@@ -7,6 +7,7 @@
 #include "api/report_json.h"
 #include "api/v1.h"
 #include "core/text.h"
+#include "http/multipart.h"
 #include "http/query.h"
 
 #define IDEMPOTENCY_KEY_MAX 200
@@ -59,12 +60,12 @@ static void member_at(const char *body, size_t len, size_t pos, char *out, size_
 	}
 }
 
-static bool json_load_error(const struct http_request *req, const json_error_t *jerr,
+static bool json_load_error(const char *text, size_t len, const json_error_t *jerr,
 			    struct dmr_error *err)
 {
 	char field[64];
 
-	member_at(req->body, req->body_len, (size_t)jerr->position, field, sizeof field);
+	member_at(text, len, (size_t)jerr->position, field, sizeof field);
 	switch (json_error_code(jerr)) {
 	case json_error_invalid_utf8:
 		return dmr_fail(err, 422, "invalid_utf8", field, "%s is not valid UTF-8",
@@ -95,6 +96,18 @@ static bool read_number(json_t *body, const char *name, double *out, struct dmr_
 		return dmr_fail(err, 422, "invalid_field", name, "%s must be a number", name);
 	*out = json_number_value(v);
 	return true;
+}
+
+/* lat and lon come together or not at all (a geotagged photo may place the report). */
+static bool read_position(json_t *body, struct report_input *in, struct dmr_error *err)
+{
+	bool has_lat = !field_missing(json_object_get(body, "lat"));
+	bool has_lon = !field_missing(json_object_get(body, "lon"));
+
+	in->has_position = has_lat || has_lon;
+	if (!in->has_position)
+		return true;
+	return read_number(body, "lat", &in->lat, err) && read_number(body, "lon", &in->lon, err);
 }
 
 static bool read_integer(json_t *body, const char *name, bool required, long long *out,
@@ -149,7 +162,7 @@ static bool parse_report_input(json_t *body, struct report_input *in, struct dmr
 	if (!json_is_object(body))
 		return dmr_fail(err, 400, "malformed_json", NULL, "the body must be a JSON object");
 	if (!read_integer(body, "category_id", true, &in->category_id, err) ||
-	    !read_number(body, "lat", &in->lat, err) || !read_number(body, "lon", &in->lon, err) ||
+	    !read_position(body, in, err) ||
 	    !read_integer(body, "priority", false, &priority, err) ||
 	    !read_string(body, "description", &in->description, err) ||
 	    !read_string(body, "address", &in->address, err) ||
@@ -184,49 +197,102 @@ static bool body_fingerprint(json_t *body, char *out, size_t size, struct dmr_er
 	return true;
 }
 
+/* A creation request as it arrived: the report's JSON and its photos. */
+struct create_request {
+	struct multipart form;
+	const char *json;
+	size_t json_len;
+	struct report_photo_in photos[2];
+	int nphotos;
+};
+
+static const char *const form_photo_views[] = {"close", "far"};
+
+/* JSON alone, or multipart/form-data with a `report` part and photo_close / photo_far. */
+static bool read_create_request(const struct http_request *req, struct create_request *c,
+				struct dmr_error *err)
+{
+	const struct multipart_part *report;
+
+	memset(c, 0, sizeof *c);
+	if (!multipart_is(req)) {
+		if (!is_json_content(http_header(req, "Content-Type")))
+			return dmr_fail(err, 415, "unsupported_media_type", NULL,
+					"send the report as application/json or "
+					"multipart/form-data");
+		c->json = req->body;
+		c->json_len = req->body_len;
+		return true;
+	}
+	if (!multipart_parse(req, &c->form, err))
+		return false;
+	report = multipart_get(&c->form, "report");
+	if (!report)
+		return dmr_fail(err, 422, "missing_field", "report",
+				"the form needs a report part holding the report's JSON");
+	c->json = report->data;
+	c->json_len = report->len;
+	for (size_t i = 0; i < 2; i++) {
+		char name[16];
+		const struct multipart_part *photo;
+
+		snprintf(name, sizeof name, "photo_%s", form_photo_views[i]);
+		photo = multipart_get(&c->form, name);
+		if (photo)
+			c->photos[c->nphotos++] = (struct report_photo_in){
+				form_photo_views[i], (const unsigned char *)photo->data, photo->len};
+	}
+	return true;
+}
+
+static void respond_created(struct http_response *res, const struct report_rows *rows,
+			    bool replayed, const char *edit_token)
+{
+	struct report_view view;
+	char location[64];
+	json_t *answer;
+
+	report_view_read(rows, 0, &view);
+	snprintf(location, sizeof location, "/api/v1/reports/%lld", view.id);
+	http_add_header(res, "Location", location);
+	http_add_header(res, "Cache-Control", "no-store");
+	if (replayed)
+		http_add_header(res, "Idempotent-Replayed", "true");
+	answer = report_json(&view);
+	json_object_set_new(answer, "edit_token", json_string(edit_token));
+	http_respond_json(res, 201, answer);
+}
+
 void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res)
 {
 	struct dmr_app *a = app;
 	struct dmr_error err;
+	struct create_request c;
 	struct report_input in = {0};
 	struct report_rows rows;
-	struct report_view view;
 	json_error_t jerr;
 	json_t *body = NULL;
-	char hash[24], location[64];
+	char hash[24], edit_token[REPORT_EDIT_TOKEN_SIZE];
 	bool replayed = false;
+	bool ok;
 
-	if (!is_json_content(http_header(req, "Content-Type"))) {
-		dmr_fail(&err, 415, "unsupported_media_type", NULL,
-			 "send the report as application/json");
-		goto fail;
-	}
-	if (!read_idempotency_key(req, &in.idempotency_key, &err))
-		goto fail;
-	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!body) {
-		json_load_error(req, &jerr, &err);
-		goto fail;
-	}
-	if (!parse_report_input(body, &in, &err))
-		goto fail;
-	if (!body_fingerprint(body, hash, sizeof hash, &err))
-		goto fail;
+	ok = read_create_request(req, &c, &err) &&
+	     read_idempotency_key(req, &in.idempotency_key, &err);
+	if (ok && !(body = json_loadb(c.json, c.json_len, JSON_REJECT_DUPLICATES, &jerr)))
+		ok = json_load_error(c.json, c.json_len, &jerr, &err);
+	ok = ok && parse_report_input(body, &in, &err) &&
+	     body_fingerprint(body, hash, sizeof hash, &err);
 	in.request_hash = hash;
-	if (!report_create(a->pool, &in, &rows, &replayed, &err))
-		goto fail;
+	ok = ok && report_create(a->pool, &in, c.photos, c.nphotos, &rows, &replayed, edit_token,
+				 &err);
 	json_decref(body);
-	report_view_read(&rows, 0, &view);
-	snprintf(location, sizeof location, "/api/v1/reports/%lld", view.id);
-	http_add_header(res, "Location", location);
-	if (replayed)
-		http_add_header(res, "Idempotent-Replayed", "true");
-	http_respond_json(res, 201, report_json(&view));
+	multipart_free(&c.form);
+	if (!ok) {
+		http_respond_error(res, &err);
+		return;
+	}
+	respond_created(res, &rows, replayed, edit_token);
 	report_rows_free(&rows);
-	return;
-fail:
-	json_decref(body);
-	http_respond_error(res, &err);
 }
 
 void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res)
@@ -237,8 +303,8 @@ void api_v1_get_report(void *app, const struct http_request *req, struct http_re
 	struct report_view view;
 	long long id;
 
-	if (!parse_int_strict(req->param, &id) || id <= 0) {
-		dmr_fail(&err, 404, "not_found", NULL, "no report has id %s", req->param);
+	if (!parse_int_strict(req->params[0], &id) || id <= 0) {
+		dmr_fail(&err, 404, "not_found", NULL, "no report has id %s", req->params[0]);
 		http_respond_error(res, &err);
 		return;
 	}

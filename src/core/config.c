@@ -77,7 +77,7 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned s
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
-	long threads, pool, max_body;
+	long threads, pool, max_body, max_upload;
 
 	memset(cfg, 0, sizeof *cfg);
 	if (!config_parse_listen(listen, cfg->listen_host, sizeof cfg->listen_host,
@@ -90,7 +90,10 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 		return false;
 	if (!env_long("DMR_MAX_BODY", 1L << 20, 1024, 1L << 30, &max_body, err))
 		return false;
+	if (!env_long("DMR_MAX_UPLOAD", 48L << 20, 1024, 1L << 30, &max_upload, err))
+		return false;
 	cfg->threads = (int)threads;
+	cfg->max_upload = (size_t)max_upload;
 	cfg->db_pool = (int)pool;
 	cfg->max_body = (size_t)max_body;
 	cfg->database = env_or("DMR_DATABASE", "dbname=dansmarue");

@@ -9,6 +9,7 @@
  *   DMR_THREADS     HTTP worker threads               (8)
  *   DMR_DB_POOL     PostgreSQL connections            (same as DMR_THREADS)
  *   DMR_MAX_BODY    largest request body, in bytes    (1048576)
+ *   DMR_MAX_UPLOAD  largest body carrying photos      (50331648: three 15 MB photos and more)
  *   DMR_SHARE_DIR   folder holding sql/ and geo/      (the install's datadir/dansmarue)
  */
 
@@ -24,6 +25,7 @@ struct dmr_config {
 	int threads;
 	int db_pool;
 	size_t max_body;
+	size_t max_upload;
 	const char *share_dir;
 };
 

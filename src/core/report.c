@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/random.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "core/text.h"
 #include "db/statements.h"
+#include "photo/photo.h"
 
 enum report_column {
 	COL_ID,
@@ -32,6 +34,7 @@ enum report_column {
 	COL_CREATED_AT,
 	COL_ROUTING_RULE,
 	COL_ROUTING_DISTANCE,
+	COL_PHOTOS,
 	COL_DISTANCE
 };
 
@@ -76,7 +79,7 @@ bool report_input_check(const struct report_input *in, struct dmr_error *err)
 	if (in->category_id <= 0 || in->category_id > INT32_MAX)
 		return dmr_fail(err, 422, "unknown_category", "category_id",
 				"no sub-category has id %lld", in->category_id);
-	if (!report_check_coordinates(in->lat, in->lon, err))
+	if (in->has_position && !report_check_coordinates(in->lat, in->lon, err))
 		return false;
 	if (in->priority < 1 || in->priority > 3)
 		return dmr_fail(err, 422, "invalid_field", "priority",
@@ -122,34 +125,192 @@ bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
 	return true;
 }
 
-bool report_create(struct db_pool *pool, const struct report_input *in, struct report_rows *out,
-		   bool *replayed, struct dmr_error *err)
+/* A processed photo on its way to the database, with the view it files under. */
+struct processed_photo {
+	const char *view;
+	struct photo_output out;
+};
+
+static void processed_free(struct processed_photo *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		photo_output_free(&p[i].out);
+}
+
+/* Runs the pipeline; errors name the form field of the photo (photo_close, ...). */
+static bool process_photo(const struct report_photo_in *in, struct processed_photo *p,
+			  struct dmr_error *err)
+{
+	struct photo_limits limits;
+
+	photo_limits_default(&limits);
+	p->view = in->view;
+	if (photo_process(in->bytes, in->len, &limits, &p->out, err))
+		return true;
+	snprintf(err->field, sizeof err->field, "photo_%s", in->view);
+	return false;
+}
+
+static bool random_token(char out[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err)
+{
+	unsigned char raw[32];
+
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return dmr_fail(err, 500, "internal_error", NULL, "no randomness available");
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return true;
+}
+
+static bool attach(struct db_pool *pool, PGconn *conn, long long id,
+		   const struct processed_photo *p, struct dmr_error *err)
+{
+	char id_text[24], w[12], h[12], tw[12], th[12];
+	const char *values[8] = {id_text, p->view, (const char *)p->out.jpeg, w, h,
+				 (const char *)p->out.thumb, tw, th};
+	const int lengths[8] = {0, 0, (int)p->out.jpeg_len, 0, 0, (int)p->out.thumb_len, 0, 0};
+	const int formats[8] = {0, 0, 1, 0, 0, 1, 0, 0};
+	struct db_params params = {values, lengths, formats};
+	PGresult *res;
+
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	snprintf(w, sizeof w, "%d", p->out.width);
+	snprintf(h, sizeof h, "%d", p->out.height);
+	snprintf(tw, sizeof tw, "%d", p->out.thumb_width);
+	snprintf(th, sizeof th, "%d", p->out.thumb_height);
+	res = db_run_binary(pool, conn, STMT_PHOTO_ATTACH, &params, false, err);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* The statement sequence of a creation, inside BEGIN ... COMMIT on conn. */
+static bool store_report(struct db_pool *pool, PGconn *conn, const struct report_input *in,
+			 const struct processed_photo *photos, int nphotos, const char *token,
+			 long long *id, bool *replayed, struct dmr_error *err)
 {
 	char category[24], lat[32], lon[32], priority[8], channel[2] = {in->channel, '\0'};
-	const char *params[11] = {category, lon, lat, in->description, in->address, priority,
+	const char *params[12] = {category, lon, lat, in->description, in->address, priority,
 				  channel, in->email, in->device_id, in->idempotency_key,
-				  in->request_hash};
-	PGconn *conn;
+				  in->request_hash, token};
 	PGresult *res;
-	long long id;
 
-	if (!report_input_check(in, err))
-		return false;
 	snprintf(category, sizeof category, "%lld", in->category_id);
 	snprintf(lat, sizeof lat, "%.17g", in->lat);
 	snprintf(lon, sizeof lon, "%.17g", in->lon);
 	snprintf(priority, sizeof priority, "%d", in->priority);
-	conn = db_acquire(pool, err);
-	if (!conn)
-		return false;
 	res = db_run(pool, conn, STMT_REPORT_CREATE, params, err);
-	db_release(pool, conn);
 	if (!res)
 		return false;
 	*replayed = PQgetvalue(res, 0, 0)[0] == 't';
-	id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	*id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
-	return report_get(pool, id, out, err);
+	for (int i = 0; i < nphotos && !*replayed; i++)
+		if (!attach(pool, conn, *id, &photos[i], err))
+			return false;
+	return true;
+}
+
+static bool in_transaction(struct db_pool *pool, const struct report_input *in,
+			   const struct processed_photo *photos, int nphotos, const char *token,
+			   long long *id, bool *replayed, struct dmr_error *err)
+{
+	PGconn *conn = db_acquire(pool, err);
+	struct dmr_error ignored;
+	bool ok;
+
+	if (!conn)
+		return false;
+	ok = db_command(conn, "BEGIN", err) &&
+	     store_report(pool, conn, in, photos, nphotos, token, id, replayed, err) &&
+	     db_command(conn, "COMMIT", err);
+	if (!ok && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK", &ignored);
+	db_release(pool, conn);
+	return ok;
+}
+
+/* A report sent without a position takes the first geotagged photo's. */
+static bool position_from_photos(struct report_input *in, const struct processed_photo *p,
+				 int n, struct dmr_error *err)
+{
+	for (int i = 0; i < n && !in->has_position; i++) {
+		if (p[i].out.has_gps) {
+			in->lat = p[i].out.gps_lat;
+			in->lon = p[i].out.gps_lon;
+			in->has_position = true;
+		}
+	}
+	if (!in->has_position)
+		return dmr_fail(err, 422, "missing_field", "lat",
+				"lat and lon are required unless a photo carries its GPS position");
+	return report_check_coordinates(in->lat, in->lon, err);
+}
+
+bool report_create(struct db_pool *pool, const struct report_input *request,
+		   const struct report_photo_in *photos, int nphotos, struct report_rows *out,
+		   bool *replayed, char edit_token[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err)
+{
+	struct processed_photo processed[3] = {0};
+	struct report_input in = *request;
+	long long id = 0;
+	int done = 0;
+	bool ok;
+
+	if (nphotos > 3)
+		return dmr_fail(err, 422, "invalid_field", "photo", "at most 3 photos per report");
+	ok = report_input_check(&in, err);
+	for (; ok && done < nphotos; done++)
+		ok = process_photo(&photos[done], &processed[done], err);
+	ok = ok && position_from_photos(&in, processed, nphotos, err) &&
+	     random_token(edit_token, err) &&
+	     in_transaction(pool, &in, processed, nphotos, edit_token, &id, replayed, err);
+	processed_free(processed, done);
+	return ok && report_get(pool, id, out, err);
+}
+
+bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token,
+		      const struct report_photo_in *photo, struct dmr_error *err)
+{
+	struct processed_photo processed = {0};
+	char id_text[24];
+	const char *params[2] = {id_text, edit_token};
+	PGconn *conn;
+	PGresult *res = NULL;
+	bool ok;
+
+	if (!edit_token)
+		return dmr_fail(err, 401, "unauthorized", NULL,
+				"send the report's edit_token as Authorization: Bearer <token>");
+	if (!process_photo(photo, &processed, err))
+		return false;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	conn = db_acquire(pool, err);
+	ok = conn && (res = db_run(pool, conn, STMT_EDIT_TOKEN_CHECK, params, err)) &&
+	     attach(pool, conn, id, &processed, err);
+	PQclear(res);
+	db_release(pool, conn);
+	processed_free(&processed, 1);
+	return ok;
+}
+
+PGresult *report_photo_bytes(struct db_pool *pool, const char *sha256, bool thumbnail,
+			     struct dmr_error *err)
+{
+	const char *values[2] = {sha256, thumbnail ? "true" : "false"};
+	struct db_params params = {.values = values};
+	PGconn *conn = db_acquire(pool, err);
+	PGresult *res;
+
+	if (!conn)
+		return NULL;
+	res = db_run_binary(pool, conn, STMT_PHOTO_BYTES, &params, true, err);
+	db_release(pool, conn);
+	if (res && PQntuples(res) == 0) {
+		PQclear(res);
+		dmr_fail(err, 404, "not_found", NULL, "no such photo");
+		return NULL;
+	}
+	return res;
 }
 
 static bool invalid_parameter(struct dmr_error *err, const char *field, const char *why)
@@ -401,6 +562,7 @@ void report_view_read(const struct report_rows *rows, int i, struct report_view 
 	v->created_at = PQgetvalue(r, i, COL_CREATED_AT);
 	v->routing_rule = PQgetvalue(r, i, COL_ROUTING_RULE);
 	v->has_routing_distance = read_double(r, i, COL_ROUTING_DISTANCE, &v->routing_distance_m);
+	v->photos = text_or_null(r, i, COL_PHOTOS);
 	v->has_distance = read_double(r, i, COL_DISTANCE, &v->distance_m);
 }
 

@@ -18,7 +18,8 @@
 #define REPORT_COLUMNS                                                                        \
 	"id, number, status, category_id, category_label, parent_id, parent_label,"           \
 	" service_code, service_name, sector_code, sector_name, arrondissement, priority,"    \
-	" description, address, lat, lon, channel, created_at, routing_rule, routing_distance_m"
+	" description, address, lat, lon, channel, created_at, routing_rule, routing_distance_m," \
+	" photos"
 
 #define REPORT_DESCRIPTION_MAX 4000
 #define REPORT_ADDRESS_MAX 500
@@ -33,6 +34,7 @@ enum report_channel { CHANNEL_WEB = 'S', CHANNEL_ANDROID = 'G', CHANNEL_IOS = 'A
 
 struct report_input {
 	long long category_id;
+	bool has_position; /* false: take the position of a geotagged photo */
 	double lat, lon;
 	const char *description; /* NULL when absent */
 	const char *address;
@@ -58,6 +60,7 @@ struct report_view {
 	char channel;
 	const char *created_at;
 	const char *routing_rule;
+	const char *photos; /* "view:sha256" pairs separated by commas, NULL without photo */
 	bool has_routing_distance;
 	double routing_distance_m;
 	bool has_distance; /* searches near a point */
@@ -88,9 +91,31 @@ struct report_query {
 /* Field checks that need no database: ranges, lengths, UTF-8, e-mail shape. */
 bool report_input_check(const struct report_input *in, struct dmr_error *err);
 
-/* Validates, routes and stores; *replayed tells an idempotent replay. Rows hold one report. */
-bool report_create(struct db_pool *pool, const struct report_input *in, struct report_rows *out,
-		   bool *replayed, struct dmr_error *err);
+/* A photo sent with a report or for one: close, far (reporter) or done (service). */
+struct report_photo_in {
+	const char *view;
+	const unsigned char *bytes;
+	size_t len;
+};
+
+#define REPORT_EDIT_TOKEN_SIZE 65 /* 64 hexadecimal digits and the NUL */
+
+/*
+ * Processes the photos (photo/photo.h), validates, routes and stores the report and its
+ * photos in one transaction. *replayed tells an idempotent replay (the photos of the first
+ * request stay). edit_token receives the reporter's new private token. Rows hold one report.
+ */
+bool report_create(struct db_pool *pool, const struct report_input *in,
+		   const struct report_photo_in *photos, int nphotos, struct report_rows *out,
+		   bool *replayed, char edit_token[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err);
+
+/* Adds or replaces one photo of a report, for the holder of its edit token (401/403/404). */
+bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token,
+		      const struct report_photo_in *photo, struct dmr_error *err);
+
+/* The processed JPEG (or its thumbnail) of that SHA-256: one bytea row, binary. 404 if none. */
+PGresult *report_photo_bytes(struct db_pool *pool, const char *sha256, bool thumbnail,
+			     struct dmr_error *err);
 
 /* One report by id; 404 not_found when absent. */
 bool report_get(struct db_pool *pool, long long id, struct report_rows *out,

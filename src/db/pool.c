@@ -231,19 +231,39 @@ bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *e
 	return dmr_fail(err, 500, "internal_error", NULL, "internal error");
 }
 
-PGresult *db_run(struct db_pool *pool, PGconn *conn, int index, const char *const *params,
-		 struct dmr_error *err)
+PGresult *db_run_binary(struct db_pool *pool, PGconn *conn, int index,
+			const struct db_params *p, bool binary_result, struct dmr_error *err)
 {
 	char name[16];
 	PGresult *res;
 	ExecStatusType status;
 
 	snprintf(name, sizeof name, "s%d", index);
-	res = PQexecPrepared(conn, name, pool->table[index].nparams, params, NULL, NULL, 0);
+	res = PQexecPrepared(conn, name, pool->table[index].nparams, p->values, p->lengths,
+			     p->formats, binary_result ? 1 : 0);
 	status = PQresultStatus(res);
 	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
 		return res;
 	db_error_from_result(conn, res, err);
 	PQclear(res);
 	return NULL;
+}
+
+PGresult *db_run(struct db_pool *pool, PGconn *conn, int index, const char *const *params,
+		 struct dmr_error *err)
+{
+	struct db_params p = {.values = params};
+
+	return db_run_binary(pool, conn, index, &p, false, err);
+}
+
+bool db_command(PGconn *conn, const char *sql, struct dmr_error *err)
+{
+	PGresult *res = PQexec(conn, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		db_error_from_result(conn, res, err);
+	PQclear(res);
+	return ok;
 }

@@ -42,6 +42,20 @@ void db_release(struct db_pool *pool, PGconn *conn);
 PGresult *db_run(struct db_pool *pool, PGconn *conn, int index, const char *const *params,
 		 struct dmr_error *err);
 
+/* Parameters with lengths and formats (1 = binary), for bytea; NULL arrays mean text. */
+struct db_params {
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+};
+
+/* db_run with binary parameters, and a binary result when binary_result is set. */
+PGresult *db_run_binary(struct db_pool *pool, PGconn *conn, int index,
+			const struct db_params *p, bool binary_result, struct dmr_error *err);
+
+/* A command without parameters and without rows: BEGIN, COMMIT, ROLLBACK. */
+bool db_command(PGconn *conn, const char *sql, struct dmr_error *err);
+
 /* Opens a connection (for dmrctl and tests); on failure fills err and returns NULL. */
 PGconn *db_connect(const char *conninfo, struct dmr_error *err);
 

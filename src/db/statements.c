@@ -2,13 +2,6 @@
 
 #include "core/report.h"
 
-/* Filters shared by both searches, given the numbers of their four parameters. */
-#define SEARCH_FILTERS(cat, statuses, service, since)                                     \
-	" AND ($" cat "::int IS NULL OR category_id = $" cat " OR parent_id = $" cat ")"   \
-	" AND ($" statuses "::text[] IS NULL OR status = ANY ($" statuses "::text[]))"     \
-	" AND ($" service "::text IS NULL OR service_code = $" service ")"                 \
-	" AND ($" since "::timestamptz IS NULL OR created_ts >= $" since "::timestamptz)"
-
 const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PING] = {"SELECT 1", 0},
 	[STMT_CATEGORIES] = {
@@ -31,29 +24,28 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		" distance_m FROM dmr_route_preview($1::int, $2::float8, $3::float8)", 3},
 	[STMT_REPORT_CREATE] = {
 		"SELECT replayed, report_id FROM dmr_create_report($1::int, $2::float8, $3::float8,"
-		" $4, $5, $6::int, $7::char, $8, $9, $10, $11)", 11},
+		" $4, $5, $6::int, $7::char, $8, $9, $10, $11, $12)", 12},
 	[STMT_REPORT_GET] = {"SELECT " REPORT_COLUMNS ", NULL::float8"
 			     " FROM report_public WHERE id = $1::bigint", 1},
-	/*
-	 * Nearest first on the geography index (KNN). The sphere distance is the sort key, the
-	 * cursor and the answer, so that pages follow each other exactly.
-	 */
+	/* Searches run in SQL functions (migration 0001) that plan for the filters given. */
 	[STMT_REPORT_SEARCH_NEAR] = {
-		"SELECT " REPORT_COLUMNS ", d FROM ("
-		" SELECT r.*, r.point::geography <-> q.g AS d"
-		" FROM report_public r,"
-		"   (SELECT ST_SetSRID(ST_MakePoint($2::float8, $1::float8), 4326)::geography AS g) q"
-		" WHERE ST_DWithin(r.point::geography, q.g, $3::float8, false)"
-		SEARCH_FILTERS("4", "5", "6", "7")
-		" ORDER BY r.point::geography <-> q.g, r.id) x"
-		" WHERE $9::float8 IS NULL OR (d, id) > ($9::float8, $10::bigint)"
-		" LIMIT $8::int", 10},
-	/* Newest first, optionally inside a box ($1..$4: min lon, min lat, max lon, max lat). */
+		"SELECT " REPORT_COLUMNS ", n.distance_m"
+		" FROM dmr_reports_near($1::float8, $2::float8, $3::float8, $4::int, $5::text[], $6,"
+		"   $7::timestamptz, $8::int, $9::float8, $10::bigint) n"
+		" JOIN report_public ON report_public.id = n.report_id"
+		" ORDER BY n.distance_m, n.report_id LIMIT $8::int", 10},
 	[STMT_REPORT_SEARCH_LIST] = {
-		"SELECT " REPORT_COLUMNS ", NULL::float8 FROM report_public"
-		" WHERE ($1::float8 IS NULL"
-		"   OR point && ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, 4326))"
-		" AND ($5::bigint IS NULL OR id < $5::bigint)"
-		SEARCH_FILTERS("6", "7", "8", "9")
-		" ORDER BY id DESC LIMIT $10::int", 10},
+		"SELECT " REPORT_COLUMNS ", NULL::float8"
+		" FROM dmr_reports_list(CASE WHEN $1::float8 IS NOT NULL THEN"
+		"   ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, 4326) END,"
+		"   $6::int, $7::text[], $8, $9::timestamptz, $10::int, $5::bigint) l"
+		" JOIN report_public ON report_public.id = l.report_id"
+		" ORDER BY l.report_id DESC", 10},
+	[STMT_PHOTO_ATTACH] = {
+		"SELECT dmr_attach_photo($1::bigint, $2, $3::bytea, $4::int, $5::int, $6::bytea,"
+		" $7::int, $8::int)", 8},
+	[STMT_PHOTO_BYTES] = {
+		"SELECT CASE WHEN $2::boolean THEN thumb ELSE jpeg END FROM photo_blob"
+		" WHERE sha256 = $1", 2},
+	[STMT_EDIT_TOKEN_CHECK] = {"SELECT dmr_check_edit_token($1::bigint, $2)", 2},
 };

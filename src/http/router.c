@@ -3,17 +3,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Does path match pattern? The {} segment is copied into param. */
-static bool path_matches(const char *pattern, const char *path, char *param, size_t param_size)
+/* Does path match pattern? Each {} segment is copied, in order, into params. */
+static bool path_matches(const char *pattern, const char *path,
+			 char params[HTTP_MAX_PARAMS][HTTP_PARAM_SIZE])
 {
+	int n = 0;
+
 	while (*pattern && *path) {
 		if (strncmp(pattern, "{}", 2) == 0) {
 			size_t len = strcspn(path, "/");
 
-			if (len == 0 || len >= param_size)
+			if (len == 0 || len >= HTTP_PARAM_SIZE || n == HTTP_MAX_PARAMS)
 				return false;
-			memcpy(param, path, len);
-			param[len] = '\0';
+			memcpy(params[n], path, len);
+			params[n++][len] = '\0';
 			pattern += 2;
 			path += len;
 		} else if (*pattern++ != *path++) {
@@ -41,18 +44,18 @@ static void add_allowed(char *allow, size_t size, const char *method)
 void router_match(const struct http_route *routes, size_t n, const char *method,
 		  const char *path, struct route_match *m)
 {
-	char param[sizeof m->param];
+	char params[HTTP_MAX_PARAMS][HTTP_PARAM_SIZE];
 
 	memset(m, 0, sizeof *m);
 	m->outcome = ROUTE_NO_PATH;
 	for (size_t i = 0; i < n; i++) {
-		param[0] = '\0';
-		if (!path_matches(routes[i].pattern, path, param, sizeof param))
+		memset(params, 0, sizeof params);
+		if (!path_matches(routes[i].pattern, path, params))
 			continue;
 		if (method_matches(routes[i].method, method)) {
 			m->outcome = ROUTE_FOUND;
 			m->route = &routes[i];
-			memcpy(m->param, param, sizeof param);
+			memcpy(m->params, params, sizeof params);
 			return;
 		}
 		m->outcome = ROUTE_NO_METHOD;

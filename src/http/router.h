@@ -3,7 +3,7 @@
 
 /*
  * Matching a method and a path against a route table. Patterns are literal segments and
- * "{}" segments that match any one non-empty segment; HEAD matches GET routes.
+ * up to HTTP_MAX_PARAMS "{}" segments, each matching any one non-empty segment; HEAD matches GET routes.
  */
 
 #include <stdbool.h>
@@ -16,7 +16,7 @@ enum route_outcome { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };
 struct route_match {
 	enum route_outcome outcome;
 	const struct http_route *route; /* ROUTE_FOUND */
-	char param[128];                /* the {} segment, "" when none */
+	char params[HTTP_MAX_PARAMS][HTTP_PARAM_SIZE]; /* the {} segments, "" when none */
 	char allow[128];                /* ROUTE_NO_METHOD: "GET, POST" */
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -17,12 +18,14 @@ struct http_server {
 	const struct http_route *routes;
 	size_t nroutes;
 	void *app;
-	size_t max_body;
+	size_t max_body, max_upload;
 	atomic_int in_flight;
 };
 
 /* One request from its first header to the last byte of its answer. */
 struct exchange {
+	struct route_match match;
+	size_t max_body;
 	char *body;
 	size_t len, cap;
 	bool too_large;
@@ -182,27 +185,17 @@ static void append_body(struct exchange *ex, const char *data, size_t size, size
 static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
 				const char *url, const char *method, struct exchange *ex)
 {
-	struct route_match m;
-	struct http_request req;
-	struct http_response res = {0};
-
-	router_match(s->routes, s->nroutes, method, url, &m);
-	if (m.outcome == ROUTE_NO_METHOD && strcmp(method, "OPTIONS") == 0)
-		return send_preflight(conn, m.allow);
-	if (m.outcome == ROUTE_NO_PATH)
-		return send_error(conn, 404, "not_found", "no such resource", NULL);
-	if (m.outcome == ROUTE_NO_METHOD)
-		return send_error(conn, 405, "method_not_allowed",
-				  "this resource does not take that method", m.allow);
-	req = (struct http_request){
+	struct http_request req = {
 		.connection = conn,
 		.method = method,
 		.path = url,
 		.body = ex->body ? ex->body : "",
 		.body_len = ex->len,
-		.param = m.param,
+		.params = {ex->match.params[0], ex->match.params[1]},
 	};
-	m.route->handler(s->app, &req, &res);
+	struct http_response res = {0};
+
+	ex->match.route->handler(s->app, &req, &res);
 	if (!res.status) {
 		struct dmr_error err;
 
@@ -210,6 +203,39 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *co
 		http_respond_error(&res, &err);
 	}
 	return send_response(conn, &res);
+}
+
+/* Photo bodies (multipart forms, raw images) get the upload limit; JSON keeps the small one. */
+static bool carries_photos(struct MHD_Connection *conn, const struct http_route *route)
+{
+	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	return route->upload && type &&
+	       (strncasecmp(type, "multipart/", 10) == 0 || strncasecmp(type, "image/", 6) == 0);
+}
+
+/* First call of a request: route it, and answer at once what needs no body. */
+static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn, const char *url,
+			     const char *method, struct exchange *ex)
+{
+	struct route_match *m = &ex->match;
+
+	router_match(s->routes, s->nroutes, method, url, m);
+	if (m->outcome == ROUTE_NO_METHOD && strcmp(method, "OPTIONS") == 0)
+		return send_preflight(conn, m->allow);
+	if (m->outcome == ROUTE_NO_PATH)
+		return send_error(conn, 404, "not_found", "no such resource", NULL);
+	if (m->outcome == ROUTE_NO_METHOD)
+		return send_error(conn, 405, "method_not_allowed",
+				  "this resource does not take that method", m->allow);
+	ex->max_body = carries_photos(conn, m->route) ? s->max_upload : s->max_body;
+	if (declared_too_large(conn, ex->max_body)) {
+		ex->too_large = true;
+		return send_error(conn, 413, "body_too_large",
+				  "the request body is larger than this server accepts", NULL);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -226,16 +252,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		*state = ex;
 		atomic_fetch_add(&s->in_flight, 1);
-		if (declared_too_large(conn, s->max_body)) {
-			ex->too_large = true;
-			return send_error(conn, 413, "body_too_large",
-					  "the request body is larger than this server accepts",
-					  NULL);
-		}
-		return MHD_YES;
+		return begin(s, conn, url, method, ex);
 	}
 	if (*upload_size) {
-		append_body(ex, upload, *upload_size, s->max_body);
+		append_body(ex, upload, *upload_size, ex->max_body);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -310,6 +330,7 @@ struct http_server *http_server_start(const struct dmr_config *cfg, const struct
 	s->nroutes = nroutes;
 	s->app = app;
 	s->max_body = cfg->max_body;
+	s->max_upload = cfg->max_upload;
 	s->daemon = MHD_start_daemon(
 		flags, cfg->listen_port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,

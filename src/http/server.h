@@ -17,6 +17,8 @@
 #include "core/error.h"
 
 #define HTTP_MAX_HEADERS 8
+#define HTTP_MAX_PARAMS 2
+#define HTTP_PARAM_SIZE 128
 
 struct http_request {
 	void *connection; /* opaque: for http_query and http_header */
@@ -24,7 +26,7 @@ struct http_request {
 	const char *path;
 	const char *body; /* NUL-terminated copy of the body, "" when none */
 	size_t body_len;
-	const char *param; /* the {} segment of the route pattern, or "" */
+	const char *params[HTTP_MAX_PARAMS]; /* the {} segments of the route pattern, or "" */
 };
 
 struct http_response {
@@ -46,6 +48,7 @@ struct http_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/reports/{}": {} matches one path segment */
 	http_handler handler;
+	bool upload; /* multipart and image bodies may reach DMR_MAX_UPLOAD, not DMR_MAX_BODY */
 };
 
 /* Query-string argument (decoded) or header value, NULL when absent. */

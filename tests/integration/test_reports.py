@@ -82,7 +82,8 @@ def test_create_report(client, spot, cat_a):
 
     got = client.get(f"{API}/reports/{rep['id']}")
     assert got.status == 200, got
-    assert got.body == rep
+    assert len(rep.pop("edit_token")) == 64, "the creation answer gives the reporter a token"
+    assert got.body == rep, "the public report is the creation answer without its token"
 
 
 def test_unicode_round_trip(client, spot, cat_a):

@@ -6,7 +6,8 @@
 
 static struct report_input valid_input(void)
 {
-	return (struct report_input){.category_id = 1001, .lat = 48.8566, .lon = 2.3522,
+	return (struct report_input){.category_id = 1001, .has_position = true,
+				     .lat = 48.8566, .lon = 2.3522,
 				     .priority = 3, .channel = CHANNEL_WEB};
 }
 

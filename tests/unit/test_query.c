@@ -14,9 +14,10 @@ static void handler(void *app, const struct http_request *req, struct http_respo
 }
 
 static const struct http_route routes[] = {
-	{"GET", "/api/v1/reports", handler},
-	{"POST", "/api/v1/reports", handler},
-	{"GET", "/api/v1/reports/{}", handler},
+	{"GET", "/api/v1/reports", handler, false},
+	{"POST", "/api/v1/reports", handler, false},
+	{"GET", "/api/v1/reports/{}", handler, false},
+	{"PUT", "/api/v1/reports/{}/photos/{}", handler, false},
 };
 
 static void test_numbers(void)
@@ -48,7 +49,12 @@ static void test_router(void)
 	router_match(routes, 3, "GET", "/api/v1/reports", &m);
 	ok(m.outcome == ROUTE_FOUND && m.route == &routes[0], "a literal path matches");
 	router_match(routes, 3, "HEAD", "/api/v1/reports/42", &m);
-	ok(m.outcome == ROUTE_FOUND && strcmp(m.param, "42") == 0, "HEAD takes GET and a segment");
+	ok(m.outcome == ROUTE_FOUND && strcmp(m.params[0], "42") == 0,
+	   "HEAD takes GET and a segment");
+	router_match(routes, 4, "PUT", "/api/v1/reports/42/photos/far", &m);
+	ok(m.outcome == ROUTE_FOUND && strcmp(m.params[0], "42") == 0 &&
+		   strcmp(m.params[1], "far") == 0,
+	   "two segments are captured in order");
 	router_match(routes, 3, "DELETE", "/api/v1/reports", &m);
 	ok(m.outcome == ROUTE_NO_METHOD && strcmp(m.allow, "GET, POST, OPTIONS, HEAD") == 0,
 	   "another method lists the allowed ones");

@@ -1,0 +1,33 @@
+-- wrk script: POST /api/v1/reports, cycling through pre-generated JSON bodies.
+-- usage: wrk ... -s bench/create.lua URL -- BODIES.lua
+-- BODIES.lua returns a Lua array of JSON strings (written by bench/run from real positions).
+
+local bodies, n, i
+local headers = { ["Content-Type"] = "application/json" }
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_no", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  bodies = dofile(args[1])
+  n = #bodies
+  -- each thread starts at its own place in the list
+  i = math.floor(n * thread_no / 8) % n
+end
+
+function request()
+  i = i % n + 1
+  return wrk.format("POST", "/api/v1/reports", headers, bodies[i])
+end
+
+-- One machine-readable line for bench/run (latencies in microseconds).
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT requests=%d duration_us=%d non2xx=%d socket_errors=%d p50_us=%d p99_us=%d max_us=%d\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
