@@ -3,6 +3,7 @@
  * serves HTTP until SIGTERM or SIGINT, then drains in-flight requests and exits 0.
  */
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,16 @@ static void block_stop_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * A photo takes tens of megabytes of buffers. By default glibc maps such blocks afresh and
+ * gives them back at every free, so each photo would pay its page faults again: keep them.
+ */
+static void keep_large_buffers(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
 int main(void)
 {
 	struct dmr_config cfg;
@@ -40,6 +51,7 @@ int main(void)
 		return 2;
 	}
 	block_stop_signals(&stop);
+	keep_large_buffers();
 	app.cfg = &cfg;
 	app.pool = db_pool_create(cfg.database, cfg.db_pool, dmr_statements, STMT_COUNT);
 	if (!app.pool) {

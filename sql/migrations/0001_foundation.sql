@@ -72,8 +72,7 @@ CREATE TABLE report (
                                              'nearest_sector', 'service_queue')),
     routing_distance_m double precision
 );
--- Nearby searches measure real metres: the index is on the geography of the point.
-CREATE INDEX report_geog_idx ON report USING gist ((point::geography));
+-- Nearby searches follow this index in distance order (see dmr_reports_near).
 CREATE INDEX report_point_idx ON report USING gist (point);
 CREATE INDEX report_created_idx ON report (created_at, id);
 CREATE INDEX report_service_idx ON report (service_id, status);

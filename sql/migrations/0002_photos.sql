@@ -135,8 +135,17 @@ BEGIN
 END
 $$;
 
+-- Deletes a stored photo once no report uses it (a NULL or still used one is kept).
+CREATE FUNCTION dmr_forget_photo(p_sha256 text) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM photo_blob b
+    WHERE b.sha256 = p_sha256
+      AND NOT EXISTS (SELECT 1 FROM report_photo ph WHERE ph.sha256 = p_sha256)
+$$;
+
 -- Stores a processed photo once (by content) and files it under the report's view, replacing
--- what that view held. Returns the photo's SHA-256.
+-- what that view held; a photo no report uses any more is deleted, so that a replaced photo
+-- is gone for good. Returns the photo's SHA-256.
 CREATE FUNCTION dmr_attach_photo(p_report bigint, p_view text, p_jpeg bytea, p_width integer,
                                  p_height integer, p_thumb bytea, p_thumb_width integer,
                                  p_thumb_height integer)
@@ -144,14 +153,31 @@ RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     digest text := encode(sha256(p_jpeg), 'hex');
+    previous text;
 BEGIN
+    SELECT sha256 INTO previous FROM report_photo WHERE report_id = p_report AND view = p_view
+    FOR UPDATE;
     INSERT INTO photo_blob (sha256, jpeg, width, height, thumb, thumb_width, thumb_height)
     VALUES (digest, p_jpeg, p_width, p_height, p_thumb, p_thumb_width, p_thumb_height)
     ON CONFLICT (sha256) DO NOTHING;
     INSERT INTO report_photo (report_id, view, sha256)
     VALUES (p_report, p_view, digest)
     ON CONFLICT (report_id, view) DO UPDATE SET sha256 = excluded.sha256, created_at = now();
+    PERFORM dmr_forget_photo(previous);
     RETURN digest;
+END
+$$;
+
+-- Removes one view's photo from a report; false when it had none.
+CREATE FUNCTION dmr_detach_photo(p_report bigint, p_view text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    previous text;
+BEGIN
+    DELETE FROM report_photo WHERE report_id = p_report AND view = p_view
+    RETURNING sha256 INTO previous;
+    PERFORM dmr_forget_photo(previous);
+    RETURN previous IS NOT NULL;
 END
 $$;
 

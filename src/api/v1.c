@@ -171,6 +171,7 @@ const struct http_route api_v1_routes[] = {
 	{"POST", "/api/v1/reports", api_v1_create_report, true},
 	{"GET", "/api/v1/reports/{}", api_v1_get_report, false},
 	{"PUT", "/api/v1/reports/{}/photos/{}", api_v1_put_photo, true},
+	{"DELETE", "/api/v1/reports/{}/photos/{}", api_v1_delete_photo, false},
 	{"GET", "/photos/{}", api_photo_get, false},
 };
 

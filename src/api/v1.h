@@ -28,6 +28,7 @@ void api_v1_search_reports(void *app, const struct http_request *req, struct htt
 
 /* Photos (api/v1_photos.c). */
 void api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res);
 void api_photo_get(void *app, const struct http_request *req, struct http_response *res);
 
 #endif

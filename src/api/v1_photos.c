@@ -82,22 +82,43 @@ static const char *bearer_token(const struct http_request *req)
 	return *auth ? auth : NULL;
 }
 
-/* The photo bytes: a raw image body, or the first file part of a multipart form. */
+/* The photo bytes: a raw image body, or the `photo` part of a form (or its only part). */
 static bool read_photo_body(const struct http_request *req, struct multipart *form,
 			    struct report_photo_in *photo, struct dmr_error *err)
 {
+	const struct multipart_part *part;
+
 	memset(form, 0, sizeof *form);
-	if (multipart_is(req)) {
-		if (!multipart_parse(req, form, err))
-			return false;
-		if (form->count == 0)
-			return dmr_fail(err, 422, "missing_field", "photo", "the form holds no photo");
-		photo->bytes = (const unsigned char *)form->parts[0].data;
-		photo->len = form->parts[0].len;
+	if (!multipart_is(req)) {
+		photo->bytes = (const unsigned char *)req->body;
+		photo->len = req->body_len;
 		return true;
 	}
-	photo->bytes = (const unsigned char *)req->body;
-	photo->len = req->body_len;
+	if (!multipart_parse(req, form, err))
+		return false;
+	part = multipart_get(form, "photo");
+	if (!part && form->count == 1)
+		part = &form->parts[0];
+	if (!part)
+		return dmr_fail(err, 422, "missing_field", "photo",
+				"send the photo as the form's photo part");
+	photo->bytes = (const unsigned char *)part->data;
+	photo->len = part->len;
+	return true;
+}
+
+/* The report id and a view the reporter may change, from the path; fills err otherwise. */
+static bool photo_target(const struct http_request *req, long long *id, struct dmr_error *err)
+{
+	const char *view = req->params[1];
+
+	if (!parse_int_strict(req->params[0], id) || *id <= 0 ||
+	    (strcmp(view, "close") && strcmp(view, "far") && strcmp(view, "done")))
+		return dmr_fail(err, 404, "not_found", NULL, "photos are close, far or done");
+	if (strcmp(view, "done") == 0)
+		return dmr_fail(err, 403, "forbidden",
+				NULL, "the done photo is the service's, and agent tokens are "
+				      "not built yet");
 	return true;
 }
 
@@ -105,28 +126,29 @@ void api_v1_put_photo(void *app, const struct http_request *req, struct http_res
 {
 	struct dmr_app *a = app;
 	struct dmr_error err;
-	struct multipart form;
+	struct multipart form = {0};
 	struct report_photo_in photo = {.view = req->params[1]};
 	long long id;
 	bool ok;
 
-	if (!parse_int_strict(req->params[0], &id) || id <= 0 ||
-	    (strcmp(photo.view, "close") && strcmp(photo.view, "far") &&
-	     strcmp(photo.view, "done"))) {
-		dmr_fail(&err, 404, "not_found", NULL, "photos are close, far or done");
-		http_respond_error(res, &err);
-		return;
-	}
-	if (strcmp(photo.view, "done") == 0) {
-		dmr_fail(&err, 403, "forbidden", NULL,
-			 "the done photo is the service's, and agent tokens are not built yet");
-		http_respond_error(res, &err);
-		return;
-	}
-	ok = read_photo_body(req, &form, &photo, &err) &&
+	ok = photo_target(req, &id, &err) && read_photo_body(req, &form, &photo, &err) &&
 	     report_put_photo(a->pool, id, bearer_token(req), &photo, &err);
 	multipart_free(&form);
 	if (!ok) {
+		http_respond_error(res, &err);
+		return;
+	}
+	api_v1_get_report(app, req, res);
+}
+
+void api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	long long id;
+
+	if (!photo_target(req, &id, &err) ||
+	    !report_delete_photo(a->pool, id, bearer_token(req), req->params[1], &err)) {
 		http_respond_error(res, &err);
 		return;
 	}

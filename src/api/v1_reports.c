@@ -206,7 +206,25 @@ struct create_request {
 	int nphotos;
 };
 
-static const char *const form_photo_views[] = {"close", "far"};
+/* A form part other than `report` must be a photo_close or photo_far: a misspelt one would
+ * otherwise give a report without its photo and nobody would know. */
+static bool take_form_photo(struct create_request *c, const struct multipart_part *part,
+			    struct dmr_error *err)
+{
+	static const char *const views[] = {"close", "far"};
+
+	if (strcmp(part->name, "report") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+		if (strncmp(part->name, "photo_", 6) == 0 && strcmp(part->name + 6, views[i]) == 0) {
+			c->photos[c->nphotos++] = (struct report_photo_in){
+				views[i], (const unsigned char *)part->data, part->len};
+			return true;
+		}
+	}
+	return dmr_fail(err, 422, "invalid_field", part->name,
+			"unknown form part %s: send report, photo_close and photo_far", part->name);
+}
 
 /* JSON alone, or multipart/form-data with a `report` part and photo_close / photo_far. */
 static bool read_create_request(const struct http_request *req, struct create_request *c,
@@ -232,16 +250,9 @@ static bool read_create_request(const struct http_request *req, struct create_re
 				"the form needs a report part holding the report's JSON");
 	c->json = report->data;
 	c->json_len = report->len;
-	for (size_t i = 0; i < 2; i++) {
-		char name[16];
-		const struct multipart_part *photo;
-
-		snprintf(name, sizeof name, "photo_%s", form_photo_views[i]);
-		photo = multipart_get(&c->form, name);
-		if (photo)
-			c->photos[c->nphotos++] = (struct report_photo_in){
-				form_photo_views[i], (const unsigned char *)photo->data, photo->len};
-	}
+	for (int i = 0; i < c->form.count; i++)
+		if (!take_form_photo(c, &c->form.parts[i], err))
+			return false;
 	return true;
 }
 

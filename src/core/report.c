@@ -220,9 +220,13 @@ static bool in_transaction(struct db_pool *pool, const struct report_input *in,
 
 	if (!conn)
 		return false;
-	ok = db_command(conn, "BEGIN", err) &&
-	     store_report(pool, conn, in, photos, nphotos, token, id, replayed, err) &&
-	     db_command(conn, "COMMIT", err);
+	/* Without photos the one statement is its own transaction: no BEGIN/COMMIT round trips. */
+	if (nphotos == 0)
+		ok = store_report(pool, conn, in, photos, 0, token, id, replayed, err);
+	else
+		ok = db_command(conn, "BEGIN", err) &&
+		     store_report(pool, conn, in, photos, nphotos, token, id, replayed, err) &&
+		     db_command(conn, "COMMIT", err);
 	if (!ok && PQtransactionStatus(conn) != PQTRANS_IDLE)
 		db_command(conn, "ROLLBACK", &ignored);
 	db_release(pool, conn);
@@ -268,28 +272,69 @@ bool report_create(struct db_pool *pool, const struct report_input *request,
 	return ok && report_get(pool, id, out, err);
 }
 
+/* 401 without a token, 404 for an unknown report, 403 for a token that is not its own. */
+static bool check_edit_token(struct db_pool *pool, PGconn *conn, long long id, const char *token,
+			     struct dmr_error *err)
+{
+	char id_text[24];
+	const char *params[2] = {id_text, token};
+	PGresult *res;
+
+	if (!token)
+		return dmr_fail(err, 401, "unauthorized", NULL,
+				"send the report's edit_token as Authorization: Bearer <token>");
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	res = db_run(pool, conn, STMT_EDIT_TOKEN_CHECK, params, err);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* Runs check_edit_token on a connection of its own. */
+static bool edit_token_valid(struct db_pool *pool, long long id, const char *token,
+			     struct dmr_error *err)
+{
+	PGconn *conn = db_acquire(pool, err);
+	bool ok = conn && check_edit_token(pool, conn, id, token, err);
+
+	db_release(pool, conn);
+	return ok;
+}
+
 bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token,
 		      const struct report_photo_in *photo, struct dmr_error *err)
 {
 	struct processed_photo processed = {0};
-	char id_text[24];
-	const char *params[2] = {id_text, edit_token};
 	PGconn *conn;
+	bool ok;
+
+	/* The token is checked before decoding, and again with the write, which it guards. */
+	if (!edit_token_valid(pool, id, edit_token, err) ||
+	    !process_photo(photo, &processed, err))
+		return false;
+	conn = db_acquire(pool, err);
+	ok = conn && check_edit_token(pool, conn, id, edit_token, err) &&
+	     attach(pool, conn, id, &processed, err);
+	db_release(pool, conn);
+	processed_free(&processed, 1);
+	return ok;
+}
+
+bool report_delete_photo(struct db_pool *pool, long long id, const char *edit_token,
+			 const char *view, struct dmr_error *err)
+{
+	char id_text[24];
+	const char *params[2] = {id_text, view};
+	PGconn *conn = db_acquire(pool, err);
 	PGresult *res = NULL;
 	bool ok;
 
-	if (!edit_token)
-		return dmr_fail(err, 401, "unauthorized", NULL,
-				"send the report's edit_token as Authorization: Bearer <token>");
-	if (!process_photo(photo, &processed, err))
-		return false;
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	conn = db_acquire(pool, err);
-	ok = conn && (res = db_run(pool, conn, STMT_EDIT_TOKEN_CHECK, params, err)) &&
-	     attach(pool, conn, id, &processed, err);
-	PQclear(res);
+	ok = conn && check_edit_token(pool, conn, id, edit_token, err) &&
+	     (res = db_run(pool, conn, STMT_PHOTO_DETACH, params, err));
 	db_release(pool, conn);
-	processed_free(&processed, 1);
+	if (ok && PQgetvalue(res, 0, 0)[0] != 't')
+		ok = dmr_fail(err, 404, "not_found", NULL, "this report has no %s photo", view);
+	PQclear(res);
 	return ok;
 }
 

@@ -109,9 +109,16 @@ bool report_create(struct db_pool *pool, const struct report_input *in,
 		   const struct report_photo_in *photos, int nphotos, struct report_rows *out,
 		   bool *replayed, char edit_token[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err);
 
-/* Adds or replaces one photo of a report, for the holder of its edit token (401/403/404). */
+/*
+ * Adds or replaces one photo of a report, for the holder of its edit token (401/403/404). The
+ * token is checked before the photo is decoded. A replaced photo is deleted from the store.
+ */
 bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token,
 		      const struct report_photo_in *photo, struct dmr_error *err);
+
+/* Removes one photo of a report for the holder of its edit token; 404 when it has none. */
+bool report_delete_photo(struct db_pool *pool, long long id, const char *edit_token,
+			 const char *view, struct dmr_error *err);
 
 /* The processed JPEG (or its thumbnail) of that SHA-256: one bytea row, binary. 404 if none. */
 PGresult *report_photo_bytes(struct db_pool *pool, const char *sha256, bool thumbnail,

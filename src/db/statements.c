@@ -44,6 +44,7 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PHOTO_ATTACH] = {
 		"SELECT dmr_attach_photo($1::bigint, $2, $3::bytea, $4::int, $5::int, $6::bytea,"
 		" $7::int, $8::int)", 8},
+	[STMT_PHOTO_DETACH] = {"SELECT dmr_detach_photo($1::bigint, $2)", 2},
 	[STMT_PHOTO_BYTES] = {
 		"SELECT CASE WHEN $2::boolean THEN thumb ELSE jpeg END FROM photo_blob"
 		" WHERE sha256 = $1", 2},

@@ -205,14 +205,13 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *co
 	return send_response(conn, &res);
 }
 
-/* Photo bodies (multipart forms, raw images) get the upload limit; JSON keeps the small one. */
+/* On routes that take photos, every body but JSON may reach the upload limit. */
 static bool carries_photos(struct MHD_Connection *conn, const struct http_route *route)
 {
 	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_CONTENT_TYPE);
 
-	return route->upload && type &&
-	       (strncasecmp(type, "multipart/", 10) == 0 || strncasecmp(type, "image/", 6) == 0);
+	return route->upload && type && strncasecmp(type, "application/json", 16) != 0;
 }
 
 /* First call of a request: route it, and answer at once what needs no body. */

@@ -48,7 +48,7 @@ struct http_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/reports/{}": {} matches one path segment */
 	http_handler handler;
-	bool upload; /* multipart and image bodies may reach DMR_MAX_UPLOAD, not DMR_MAX_BODY */
+	bool upload; /* bodies other than JSON may reach DMR_MAX_UPLOAD, not DMR_MAX_BODY */
 };
 
 /* Query-string argument (decoded) or header value, NULL when absent. */

@@ -67,7 +67,7 @@ bool jpeg_fail_report(const struct jpeg_fail *f, struct dmr_error *err)
 	case JPEG_FAIL_LIMIT:
 		return dmr_fail(err, 422, "photo_corrupt", "photo", "%s", f->text);
 	case JERR_EMPTY_IMAGE:
-		return dmr_fail(err, 422, "photo_too_many_pixels", "photo",
+		return dmr_fail(err, 422, "photo_corrupt", "photo",
 				"the photo declares no pixels (a zero width or height)");
 	case JERR_IMAGE_TOO_BIG:
 	case JERR_WIDTH_OVERFLOW:

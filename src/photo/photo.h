@@ -17,9 +17,9 @@
  *   413 photo_too_large          more than max_bytes bytes
  *   415 unsupported_media_type   not a JPEG (the message names HEIC, PNG, GIF, WebP... when
  *                                recognised), or a JPEG variant libjpeg-turbo cannot decode
- *   422 photo_too_many_pixels    declared dimensions above max_pixels, or zero, decided from the
- *                                header before any pixel buffer exists
- *   422 photo_corrupt            empty, truncated or damaged data: libjpeg's "corrupt data" and
+ *   422 photo_too_many_pixels    declared dimensions above max_pixels, decided from the header
+ *                                before any pixel buffer exists
+ *   422 photo_corrupt            empty, truncated or damaged data, or zero width or height: libjpeg's "corrupt data" and
  *                                "premature end" warnings count as errors, so a half-grey picture
  *                                is never produced
  *   500 internal_error           out of memory, or limits that make no sense

@@ -161,7 +161,22 @@ struct util_enc {
 	unsigned char *buf;
 	unsigned long len;
 	unsigned char *row4;
+	jpeg_scan_info scans[66];
 };
+
+/* A legal but long progression: DC, then each luma AC coefficient alone, then the chroma AC. */
+static void many_scans(struct util_enc *x)
+{
+	jpeg_scan_info *s = x->scans;
+
+	s[0] = (jpeg_scan_info){3, {0, 1, 2, 0}, 0, 0, 0, 0};
+	for (int k = 1; k <= 63; k++)
+		s[k] = (jpeg_scan_info){1, {0, 0, 0, 0}, k, k, 0, 0};
+	s[64] = (jpeg_scan_info){1, {1, 0, 0, 0}, 1, 63, 0, 0};
+	s[65] = (jpeg_scan_info){1, {2, 0, 0, 0}, 1, 63, 0, 0};
+	x->c.scan_info = x->scans;
+	x->c.num_scans = 66;
+}
 
 static bool encode_into(struct util_enc *x, const struct rgb *img, const struct util_variant *v)
 {
@@ -203,6 +218,8 @@ static bool encode_into(struct util_enc *x, const struct rgb *img, const struct 
 	}
 	if (v->progressive)
 		jpeg_simple_progression(&x->c);
+	if (v->many_scans)
+		many_scans(x);
 	x->c.restart_in_rows = v->restart_rows;
 	x->c.arith_code = v->arithmetic;
 	x->row4 = malloc((size_t)img->width * 4);

@@ -35,6 +35,7 @@ struct util_variant {
 	bool progressive;
 	int restart_rows;  /* 0: none */
 	bool arithmetic;
+	bool many_scans;   /* progressive, one scan per AC coefficient of luma: 66 scans */
 };
 
 /* Encodes img as that variant at quality 85 (malloc'd; CMYK is stored inverted, as Adobe). */

@@ -348,6 +348,25 @@ static unsigned char *with_size(const char *rel, int width, int height, size_t *
 	return data;
 }
 
+/* A progressive file with more scans than any encoder writes is refused. */
+static void test_scan_limit(void)
+{
+	struct util_variant v = {"66 scans", UTIL_YCC, 2, 2, false, 0, false, true};
+	struct rgb img = {64, 48, NULL};
+	unsigned char *data;
+	size_t len;
+
+	img.px = malloc(64 * 48 * 3);
+	for (int i = 0; i < 64 * 48 * 3; i++)
+		img.px[i] = (unsigned char)(i * 13);
+	data = util_encode(&img, &v, &len);
+	ok(data != NULL, "a 66-scan progressive JPEG is made");
+	if (data)
+		expect_error("66 progressive scans", data, len, 422, "photo_corrupt");
+	free(data);
+	free(img.px);
+}
+
 static void test_limits(void)
 {
 	struct photo_output out;
@@ -370,7 +389,7 @@ static void test_limits(void)
 	free(data);
 
 	data = with_size("orientation/landscape_1.jpg", 600, 0, &len);
-	expect_error("a zero height", data, len, 422, "photo_too_many_pixels");
+	expect_error("a zero height", data, len, 422, "photo_corrupt");
 	free(data);
 
 	/* Under the pixel limit, but the data is for 600x450: it runs out. */
@@ -399,6 +418,8 @@ static void test_limits(void)
 	data[util_sof_offset(data, len) - 4] = 0xC3;
 	expect_error("a lossless JPEG (SOF3)", data, len, 415, "unsupported_media_type");
 	free(data);
+
+	test_scan_limit();
 
 	/* The byte limit comes first: 16 MB of zeros are too large, not "not a JPEG". */
 	data = calloc(16u * 1000 * 1000, 1);
@@ -513,19 +534,19 @@ static void expect_alike(const char *label, const unsigned char *data, size_t le
 static void test_variants(void)
 {
 	static const struct util_variant variants[] = {
-		{"baseline 4:2:0", UTIL_YCC, 2, 2, false, 0, false},
-		{"4:4:4", UTIL_YCC, 1, 1, false, 0, false},
-		{"4:2:2", UTIL_YCC, 2, 1, false, 0, false},
-		{"4:4:0", UTIL_YCC, 1, 2, false, 0, false},
-		{"4:1:1", UTIL_YCC, 4, 1, false, 0, false},
-		{"progressive 4:2:0", UTIL_YCC, 2, 2, true, 0, false},
-		{"restart markers every row", UTIL_YCC, 2, 2, false, 1, false},
-		{"progressive with restart markers", UTIL_YCC, 2, 1, true, 2, false},
-		{"arithmetic coded", UTIL_YCC, 2, 2, false, 0, true},
-		{"grayscale", UTIL_GRAY, 1, 1, false, 0, false},
-		{"RGB (no colour transform)", UTIL_RGB, 1, 1, false, 0, false},
-		{"Adobe CMYK (inverted)", UTIL_CMYK, 1, 1, false, 0, false},
-		{"Adobe YCCK", UTIL_YCCK, 2, 2, false, 0, false},
+		{"baseline 4:2:0", UTIL_YCC, 2, 2, false, 0, false, false},
+		{"4:4:4", UTIL_YCC, 1, 1, false, 0, false, false},
+		{"4:2:2", UTIL_YCC, 2, 1, false, 0, false, false},
+		{"4:4:0", UTIL_YCC, 1, 2, false, 0, false, false},
+		{"4:1:1", UTIL_YCC, 4, 1, false, 0, false, false},
+		{"progressive 4:2:0", UTIL_YCC, 2, 2, true, 0, false, false},
+		{"restart markers every row", UTIL_YCC, 2, 2, false, 1, false, false},
+		{"progressive with restart markers", UTIL_YCC, 2, 1, true, 2, false, false},
+		{"arithmetic coded", UTIL_YCC, 2, 2, false, 0, true, false},
+		{"grayscale", UTIL_GRAY, 1, 1, false, 0, false, false},
+		{"RGB (no colour transform)", UTIL_RGB, 1, 1, false, 0, false, false},
+		{"Adobe CMYK (inverted)", UTIL_CMYK, 1, 1, false, 0, false, false},
+		{"Adobe YCCK", UTIL_YCCK, 2, 2, false, 0, false, false},
 	};
 	static const int sizes[][2] = {{600, 450}, {2000, 1500}, {3300, 2475}};
 	char path[1500], label[300];
@@ -606,7 +627,7 @@ static void test_shapes(void)
 {
 	static const int shapes[][2] = {{1, 1}, {7, 3}, {3000, 9}, {9, 3000}, {1601, 1601},
 					{1599, 17}, {16, 16}};
-	struct util_variant v = {"4:2:0", UTIL_YCC, 2, 2, false, 0, false};
+	struct util_variant v = {"4:2:0", UTIL_YCC, 2, 2, false, 0, false, false};
 	char label[200];
 
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
