@@ -1,5 +1,5 @@
--- Foundation: Paris geography, services and their sectors, the category tree, and reports
--- routed in the transaction that stores them.
+-- Foundation: Paris geography, services and their sectors, the category tree, reports routed
+-- in the transaction that stores them, and their photos.
 
 CREATE EXTENSION IF NOT EXISTS postgis;
 
@@ -92,6 +92,37 @@ CREATE TABLE idempotency_key (
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 
+-- One row per distinct processed photo, addressed by the SHA-256 of its JPEG. JPEG data does
+-- not compress: EXTERNAL storage keeps it out of line without trying.
+CREATE TABLE photo_blob (
+    sha256       text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    jpeg         bytea NOT NULL,
+    width        integer NOT NULL,
+    height       integer NOT NULL,
+    thumb        bytea NOT NULL,
+    thumb_width  integer NOT NULL,
+    thumb_height integer NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE photo_blob ALTER COLUMN jpeg SET STORAGE EXTERNAL,
+                       ALTER COLUMN thumb SET STORAGE EXTERNAL;
+
+-- close: gros plan; far: vue d'ensemble; done: the service's "after" photo.
+CREATE TABLE report_photo (
+    report_id  bigint NOT NULL REFERENCES report (id) ON DELETE CASCADE,
+    view       text NOT NULL CHECK (view IN ('close', 'far', 'done')),
+    sha256     text NOT NULL REFERENCES photo_blob (sha256),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (report_id, view)
+);
+CREATE INDEX report_photo_sha_idx ON report_photo (sha256);
+
+-- The reporter's private token, kept as a hash: it lets the reporter add or replace photos.
+CREATE TABLE report_secret (
+    report_id       bigint PRIMARY KEY REFERENCES report (id) ON DELETE CASCADE,
+    edit_token_hash text NOT NULL
+);
+
 -- The public face of a report: every public answer reads this view, which holds no personal data.
 CREATE VIEW report_public AS
 SELECT r.id,
@@ -117,7 +148,9 @@ SELECT r.id,
        r.routing_distance_m,
        r.point,
        r.created_at AS created_ts,
-       r.service_id
+       r.service_id,
+       (SELECT string_agg(ph.view || ':' || ph.sha256, ',' ORDER BY ph.view)
+        FROM report_photo ph WHERE ph.report_id = r.id) AS photos
 FROM report r
 JOIN category c ON c.id = r.category_id
 JOIN category p ON p.id = c.parent_id
@@ -259,13 +292,15 @@ LANGUAGE sql IMMUTABLE AS $$
         || lpad(p_id::text, 6, '0')
 $$;
 
--- Validates, routes and stores a report in one transaction. With an idempotency key, the
--- first request creates the report and every later one with the same key and request hash
--- gets that report back; concurrent requests with one key are serialised by an advisory lock.
+-- Validates, routes and stores a report in one transaction, and sets the reporter's edit
+-- token. With an idempotency key, the first request creates the report and every later one
+-- with the same key and request hash gets that report back; concurrent requests with one key
+-- are serialised by an advisory lock. A replay gives the caller a fresh edit token, since
+-- only its hash was kept: the token of the lost first answer is replaced, never revealed.
 CREATE FUNCTION dmr_create_report(p_category integer, p_lon double precision, p_lat double precision,
                                   p_description text, p_address text, p_priority integer,
                                   p_channel char, p_email text, p_device text,
-                                  p_idem_key text, p_idem_hash text,
+                                  p_idem_key text, p_idem_hash text, p_edit_token text,
                                   OUT replayed boolean, OUT report_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -274,6 +309,7 @@ DECLARE
     r record;
     prior idempotency_key;
 BEGIN
+    replayed := false;
     IF p_idem_key IS NOT NULL THEN
         PERFORM pg_advisory_xact_lock(hashtextextended(p_idem_key, 0));
         SELECT * INTO prior FROM idempotency_key WHERE key = p_idem_key;
@@ -284,35 +320,70 @@ BEGIN
             END IF;
             replayed := true;
             report_id := prior.report_id;
-            RETURN;
         END IF;
     END IF;
 
-    PERFORM dmr_category_check(p_category, false);
-    arr := dmr_point_in_service_area(p);
-    r := dmr_route(p_category, p);
+    IF NOT replayed THEN
+        PERFORM dmr_category_check(p_category, false);
+        arr := dmr_point_in_service_area(p);
+        r := dmr_route(p_category, p);
 
-    report_id := nextval(pg_get_serial_sequence('report', 'id'));
-    INSERT INTO report (id, number, category_id, service_id, sector_id, arrondissement, priority,
-                        description, address, point, channel, routing_rule, routing_distance_m)
-    VALUES (report_id, dmr_report_number(p_channel, report_id, now()), p_category, r.service_id,
-            r.sector_id, arr, p_priority, coalesce(p_description, ''), coalesce(p_address, ''),
-            p, p_channel, r.rule, r.distance_m);
+        report_id := nextval(pg_get_serial_sequence('report', 'id'));
+        INSERT INTO report (id, number, category_id, service_id, sector_id, arrondissement,
+                            priority, description, address, point, channel, routing_rule,
+                            routing_distance_m)
+        VALUES (report_id, dmr_report_number(p_channel, report_id, now()), p_category,
+                r.service_id, r.sector_id, arr, p_priority, coalesce(p_description, ''),
+                coalesce(p_address, ''), p, p_channel, r.rule, r.distance_m);
 
-    IF p_email IS NOT NULL OR p_device IS NOT NULL THEN
-        INSERT INTO reporter (report_id, email, device_id) VALUES (report_id, p_email, p_device);
+        IF p_email IS NOT NULL OR p_device IS NOT NULL THEN
+            INSERT INTO reporter (report_id, email, device_id)
+            VALUES (report_id, p_email, p_device);
+        END IF;
+        IF p_idem_key IS NOT NULL THEN
+            INSERT INTO idempotency_key (key, request_hash, report_id)
+            VALUES (p_idem_key, p_idem_hash, report_id);
+        END IF;
     END IF;
-    IF p_idem_key IS NOT NULL THEN
-        INSERT INTO idempotency_key (key, request_hash, report_id)
-        VALUES (p_idem_key, p_idem_hash, report_id);
+
+    IF p_edit_token IS NOT NULL THEN
+        INSERT INTO report_secret (report_id, edit_token_hash)
+        VALUES (report_id, dmr_token_hash(p_edit_token))
+        ON CONFLICT ON CONSTRAINT report_secret_pkey
+        DO UPDATE SET edit_token_hash = excluded.edit_token_hash;
     END IF;
-    replayed := false;
 END
 $$;
 
 -- Searches. Each builds its query from the filters actually given, so that PostgreSQL plans
 -- it for them (a generic plan of "filter IS NULL OR ..." would not use the right index); the
 -- values are always bound parameters.
+
+-- The filters both searches share, as SQL over report r with the parameters $2 (category
+-- ids: the given one and its children), $3 (statuses), $4 (service id) and $5 (since).
+CREATE FUNCTION dmr_search_filters(p_category integer, p_statuses text[], p_service text,
+                                   p_since timestamptz, OUT clause text, OUT cats integer[],
+                                   OUT svc integer)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    clause := '';
+    IF p_category IS NOT NULL THEN
+        cats := ARRAY(SELECT c.id FROM category c
+                      WHERE c.id = p_category OR c.parent_id = p_category);
+        clause := clause || ' AND r.category_id = ANY ($2)';
+    END IF;
+    IF p_statuses IS NOT NULL THEN
+        clause := clause || ' AND r.status = ANY ($3)';
+    END IF;
+    IF p_service IS NOT NULL THEN
+        SELECT s.id INTO svc FROM service s WHERE s.code = p_service;
+        clause := clause || ' AND r.service_id = $4';
+    END IF;
+    IF p_since IS NOT NULL THEN
+        clause := clause || ' AND r.created_at >= $5';
+    END IF;
+END
+$$;
 
 -- Reports nearest first, within p_radius metres (sphere distance), after the cursor
 -- (p_after_d, p_after_id). The scan follows the planar index on the point in order of
@@ -330,11 +401,10 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     p geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
     k double precision := 111194.9 * cos(radians(least(abs(p_lat) + p_radius / 111000.0, 89.0)));
-    cats integer[];
-    svc integer;
+    f record := dmr_search_filters(p_category, p_statuses, p_service, p_since);
     sql text := 'SELECT r.id, r.point <-> $1 AS deg,'
                 ' ST_Distance(r.point::geography, $1::geography, false) AS d'
-                ' FROM report r WHERE true';
+                ' FROM report r WHERE true' || f.clause || ' ORDER BY r.point <-> $1 LIMIT $6';
     batch integer := 2 * p_limit + 16;
     fetched integer;
     complete boolean;
@@ -342,28 +412,12 @@ DECLARE
     ds double precision[];
     rec record;
 BEGIN
-    IF p_category IS NOT NULL THEN
-        cats := ARRAY(SELECT c.id FROM category c
-                      WHERE c.id = p_category OR c.parent_id = p_category);
-        sql := sql || ' AND r.category_id = ANY ($2)';
-    END IF;
-    IF p_statuses IS NOT NULL THEN
-        sql := sql || ' AND r.status = ANY ($3)';
-    END IF;
-    IF p_service IS NOT NULL THEN
-        SELECT s.id INTO svc FROM service s WHERE s.code = p_service;
-        sql := sql || ' AND r.service_id = $4';
-    END IF;
-    IF p_since IS NOT NULL THEN
-        sql := sql || ' AND r.created_at >= $5';
-    END IF;
-    sql := sql || ' ORDER BY r.point <-> $1 LIMIT $6';
     LOOP
         ids := '{}';
         ds := '{}';
         fetched := 0;
         complete := false;
-        FOR rec IN EXECUTE sql USING p, cats, p_statuses, svc, p_since, batch LOOP
+        FOR rec IN EXECUTE sql USING p, f.cats, p_statuses, f.svc, p_since, batch LOOP
             fetched := fetched + 1;
             IF k * rec.deg > p_radius
                OR (cardinality(ids) >= p_limit AND fetched % 8 = 0
@@ -390,32 +444,87 @@ CREATE FUNCTION dmr_reports_list(p_box geometry, p_category integer, p_statuses 
 RETURNS TABLE (report_id bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    cats integer[];
-    svc integer;
-    sql text := 'SELECT r.id FROM report r WHERE true';
+    f record := dmr_search_filters(p_category, p_statuses, p_service, p_since);
+    sql text := 'SELECT r.id FROM report r WHERE true' || f.clause;
 BEGIN
     IF p_box IS NOT NULL THEN
         sql := sql || ' AND r.point && $1';
-    END IF;
-    IF p_category IS NOT NULL THEN
-        cats := ARRAY(SELECT c.id FROM category c
-                      WHERE c.id = p_category OR c.parent_id = p_category);
-        sql := sql || ' AND r.category_id = ANY ($2)';
-    END IF;
-    IF p_statuses IS NOT NULL THEN
-        sql := sql || ' AND r.status = ANY ($3)';
-    END IF;
-    IF p_service IS NOT NULL THEN
-        SELECT s.id INTO svc FROM service s WHERE s.code = p_service;
-        sql := sql || ' AND r.service_id = $4';
-    END IF;
-    IF p_since IS NOT NULL THEN
-        sql := sql || ' AND r.created_at >= $5';
     END IF;
     IF p_before_id IS NOT NULL THEN
         sql := sql || ' AND r.id < $7';
     END IF;
     RETURN QUERY EXECUTE sql || ' ORDER BY r.id DESC LIMIT $6'
-        USING p_box, cats, p_statuses, svc, p_since, p_limit, p_before_id;
+        USING p_box, f.cats, p_statuses, f.svc, p_since, p_limit, p_before_id;
+END
+$$;
+
+-- Photos and the edit token.
+
+CREATE FUNCTION dmr_token_hash(p_token text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+$$;
+
+-- Deletes a stored photo once no report uses it (a NULL or still used one is kept).
+CREATE FUNCTION dmr_forget_photo(p_sha256 text) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM photo_blob b
+    WHERE b.sha256 = p_sha256
+      AND NOT EXISTS (SELECT 1 FROM report_photo ph WHERE ph.sha256 = p_sha256)
+$$;
+
+-- Stores a processed photo once (by content) and files it under the report's view, replacing
+-- what that view held; a photo no report uses any more is deleted, so that a replaced photo
+-- is gone for good. Returns the photo's SHA-256.
+CREATE FUNCTION dmr_attach_photo(p_report bigint, p_view text, p_jpeg bytea, p_width integer,
+                                 p_height integer, p_thumb bytea, p_thumb_width integer,
+                                 p_thumb_height integer)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    digest text := encode(sha256(p_jpeg), 'hex');
+    previous text;
+BEGIN
+    SELECT sha256 INTO previous FROM report_photo WHERE report_id = p_report AND view = p_view
+    FOR UPDATE;
+    INSERT INTO photo_blob (sha256, jpeg, width, height, thumb, thumb_width, thumb_height)
+    VALUES (digest, p_jpeg, p_width, p_height, p_thumb, p_thumb_width, p_thumb_height)
+    ON CONFLICT (sha256) DO NOTHING;
+    INSERT INTO report_photo (report_id, view, sha256)
+    VALUES (p_report, p_view, digest)
+    ON CONFLICT (report_id, view) DO UPDATE SET sha256 = excluded.sha256, created_at = now();
+    PERFORM dmr_forget_photo(previous);
+    RETURN digest;
+END
+$$;
+
+-- Removes one view's photo from a report; false when it had none.
+CREATE FUNCTION dmr_detach_photo(p_report bigint, p_view text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    previous text;
+BEGIN
+    DELETE FROM report_photo WHERE report_id = p_report AND view = p_view
+    RETURNING sha256 INTO previous;
+    PERFORM dmr_forget_photo(previous);
+    RETURN previous IS NOT NULL;
+END
+$$;
+
+-- Whether the token is the report's edit token: 404 for an unknown report, 403 otherwise.
+CREATE FUNCTION dmr_check_edit_token(p_report bigint, p_token text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM 1 FROM report WHERE id = p_report;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
+            MESSAGE = format('no report has id %s', p_report);
+    END IF;
+    PERFORM 1 FROM report_secret
+    WHERE report_id = p_report AND edit_token_hash = dmr_token_hash(p_token);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM403', HINT = 'forbidden',
+            MESSAGE = 'this token does not allow changing this report';
+    END IF;
 END
 $$;
