@@ -283,13 +283,14 @@ END
 $$;
 
 -- Dans ma rue's public number: channel letter, year, month letter (A = January), counter.
--- The counter is the report id, so it is unique across every node sharing the database.
+-- The counter is the report id, at least six digits and never cut, so it is unique across
+-- every node sharing the database.
 CREATE FUNCTION dmr_report_number(p_channel char, p_id bigint, p_at timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT p_channel
         || to_char(p_at AT TIME ZONE 'Europe/Paris', 'YYYY')
         || chr(64 + extract(month FROM p_at AT TIME ZONE 'Europe/Paris')::int)
-        || lpad(p_id::text, 6, '0')
+        || lpad(p_id::text, greatest(6, length(p_id::text)), '0')
 $$;
 
 -- Validates, routes and stores a report in one transaction, and sets the reporter's edit

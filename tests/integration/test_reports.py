@@ -5,6 +5,7 @@ import re
 import threading
 import uuid
 
+import harness
 from harness import API, assert_error, offset, report_count, unchanged_reports
 
 NUMBER_RE = re.compile(r"^[SGA]\d{4}[A-L]\d{6,}$")
@@ -84,6 +85,13 @@ def test_create_report(client, spot, cat_a):
     assert got.status == 200, got
     assert len(rep.pop("edit_token")) == 64, "the creation answer gives the reporter a token"
     assert got.body == rep, "the public report is the creation answer without its token"
+
+
+def test_numbers_keep_every_digit_of_the_counter():
+    """Paris has had about 1.5 million reports: the counter grows past six digits, uncut."""
+    assert harness.psql("SELECT dmr_report_number('S', 1000000, '2026-07-14T12:00:00Z')"
+                        " || ' ' || dmr_report_number('G', 42, '2026-01-01T12:00:00Z')") \
+        == "S2026G1000000 G2026A000042"
 
 
 def test_unicode_round_trip(client, spot, cat_a):
