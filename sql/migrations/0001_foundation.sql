@@ -390,10 +390,12 @@ $$;
 -- (p_after_d, p_after_id). The scan follows the planar index on the point in order of
 -- distance in degrees (KNN), which is cheap, and measures each row on the sphere. A degree
 -- in the plane is at least k metres on the ground within the searched band of latitudes, so
--- the scan stops once k times its current degree distance exceeds the radius, or exceeds the
--- distance of p_limit rows already found: nothing further can be nearer, ties included. The
--- cost therefore follows the rows near the point, not the size of the table. The LIMIT lets
--- the planner pick that scan; it is raised and the scan redone when a batch runs out first.
+-- no row further in the scan can be nearer than k times the current degree distance: the
+-- scan stops once that exceeds the radius, or the largest distance among the first p_limit
+-- rows found (those rows, and any tied with them, are then certain). The cost follows the
+-- rows near the point, not the size of the table. Without filters the query is static and
+-- its plan cached; the LIMIT lets the planner pick the index scan, and is raised and the scan
+-- redone in the rare case a batch runs out first.
 CREATE FUNCTION dmr_reports_near(p_lat double precision, p_lon double precision,
     p_radius double precision, p_category integer, p_statuses text[], p_service text,
     p_since timestamptz, p_limit integer, p_after_d double precision, p_after_id bigint)
@@ -407,35 +409,48 @@ DECLARE
                 ' ST_Distance(r.point::geography, $1::geography, false) AS d'
                 ' FROM report r WHERE true' || f.clause || ' ORDER BY r.point <-> $1 LIMIT $6';
     batch integer := 2 * p_limit + 16;
+    scan refcursor;
     fetched integer;
-    complete boolean;
+    bound double precision;
     ids bigint[];
     ds double precision[];
     rec record;
 BEGIN
     LOOP
+        IF f.clause = '' THEN
+            OPEN scan FOR
+                SELECT r.id, r.point <-> p AS deg,
+                       ST_Distance(r.point::geography, p::geography, false) AS d
+                FROM report r ORDER BY r.point <-> p LIMIT batch;
+        ELSE
+            OPEN scan FOR EXECUTE sql USING p, f.cats, p_statuses, f.svc, p_since, batch;
+        END IF;
         ids := '{}';
         ds := '{}';
         fetched := 0;
-        complete := false;
-        FOR rec IN EXECUTE sql USING p, f.cats, p_statuses, f.svc, p_since, batch LOOP
+        bound := p_radius;
+        LOOP
+            FETCH scan INTO rec;
+            EXIT WHEN NOT FOUND OR k * rec.deg > bound;
             fetched := fetched + 1;
-            IF k * rec.deg > p_radius
-               OR (cardinality(ids) >= p_limit AND fetched % 8 = 0
-                   AND (SELECT count(*) FROM unnest(ds) d WHERE d < k * rec.deg) >= p_limit)
-            THEN
-                complete := true;
-                EXIT;
-            END IF;
             CONTINUE WHEN rec.d > p_radius
                 OR (p_after_d IS NOT NULL AND (rec.d, rec.id) <= (p_after_d, p_after_id));
             ids := ids || rec.id;
             ds := ds || rec.d;
+            IF cardinality(ids) = p_limit THEN
+                SELECT max(d) INTO bound FROM unnest(ds) d;
+            END IF;
         END LOOP;
-        EXIT WHEN complete OR fetched < batch;
+        CLOSE scan;
+        EXIT WHEN fetched < batch;
         batch := batch * 4;
     END LOOP;
-    RETURN QUERY SELECT * FROM unnest(ids, ds);
+    -- The p_limit nearest and those tied with the last of them; the scan may have found more.
+    RETURN QUERY
+        SELECT u.id, u.d
+        FROM (SELECT x.id, x.d, rank() OVER (ORDER BY x.d) AS place
+              FROM unnest(ids, ds) AS x (id, d)) u
+        WHERE u.place <= p_limit;
 END
 $$;
 
