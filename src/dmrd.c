@@ -11,11 +11,14 @@
 #include "api/v1.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/workpool.h"
 #include "db/pool.h"
 #include "db/statements.h"
 #include "http/server.h"
 
 #define DRAIN_SECONDS 10
+/* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
+#define PHOTO_NICE 10
 
 /* Blocks the stop signals in every thread, so that only sigwait in main receives them. */
 static void block_stop_signals(sigset_t *set)
@@ -54,21 +57,27 @@ int main(void)
 	keep_large_buffers();
 	app.cfg = &cfg;
 	app.pool = db_pool_create(cfg.database, cfg.db_pool, dmr_statements, STMT_COUNT);
-	if (!app.pool) {
+	app.photo_workers = workpool_create(cfg.photo_threads, PHOTO_NICE);
+	if (!app.pool || !app.photo_workers) {
 		log_error("out of memory");
+		db_pool_destroy(app.pool);
+		workpool_destroy(app.photo_workers);
 		return 1;
 	}
 	server = http_server_start(&cfg, api_v1_routes, api_v1_route_count, &app, &err);
 	if (!server) {
 		log_error("%s", err.message);
 		db_pool_destroy(app.pool);
+		workpool_destroy(app.photo_workers);
 		return 1;
 	}
-	log_info("dmrd listening on http://%s:%u (%d threads, %d database connections)",
-		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool);
+	log_info("dmrd listening on http://%s:%u (%d threads, %d database connections, "
+		 "%d photo workers)",
+		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool, cfg.photo_threads);
 	sigwait(&stop, &sig);
 	log_info("signal %d: draining requests", sig);
 	http_server_stop(server, DRAIN_SECONDS);
+	workpool_destroy(app.photo_workers);
 	db_pool_destroy(app.pool);
 	log_info("dmrd stopped");
 	return 0;

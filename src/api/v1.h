@@ -10,12 +10,14 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "core/workpool.h"
 #include "db/pool.h"
 #include "http/server.h"
 
 struct dmr_app {
 	const struct dmr_config *cfg;
 	struct db_pool *pool;
+	struct workpool *photo_workers;
 };
 
 extern const struct http_route api_v1_routes[];

@@ -132,7 +132,7 @@ void api_v1_put_photo(void *app, const struct http_request *req, struct http_res
 	bool ok;
 
 	ok = photo_target(req, &id, &err) && read_photo_body(req, &form, &photo, &err) &&
-	     report_put_photo(a->pool, id, bearer_token(req), &photo, &err);
+	     report_put_photo(a->pool, a->photo_workers, id, bearer_token(req), &photo, &err);
 	multipart_free(&form);
 	if (!ok) {
 		http_respond_error(res, &err);

@@ -294,8 +294,8 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 	ok = ok && parse_report_input(body, &in, &err) &&
 	     body_fingerprint(body, hash, sizeof hash, &err);
 	in.request_hash = hash;
-	ok = ok && report_create(a->pool, &in, c.photos, c.nphotos, &rows, &replayed, edit_token,
-				 &err);
+	ok = ok && report_create(a->pool, a->photo_workers, &in, c.photos, c.nphotos, &rows,
+				 &replayed, edit_token, &err);
 	json_decref(body);
 	multipart_free(&c.form);
 	if (!ok) {

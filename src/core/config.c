@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef DMR_DEFAULT_SHARE_DIR
 #define DMR_DEFAULT_SHARE_DIR "/usr/local/share/dansmarue"
@@ -77,7 +78,8 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned s
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
-	long threads, pool, max_body, max_upload;
+	long threads, pool, max_body, max_upload, photo_threads;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(cfg, 0, sizeof *cfg);
 	if (!config_parse_listen(listen, cfg->listen_host, sizeof cfg->listen_host,
@@ -92,6 +94,9 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 		return false;
 	if (!env_long("DMR_MAX_UPLOAD", 48L << 20, 1024, 1L << 30, &max_upload, err))
 		return false;
+	if (!env_long("DMR_PHOTO_THREADS", cpus > 0 ? cpus : 1, 1, 256, &photo_threads, err))
+		return false;
+	cfg->photo_threads = (int)photo_threads;
 	cfg->threads = (int)threads;
 	cfg->max_upload = (size_t)max_upload;
 	cfg->db_pool = (int)pool;

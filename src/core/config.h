@@ -10,6 +10,7 @@
  *   DMR_DB_POOL     PostgreSQL connections            (same as DMR_THREADS)
  *   DMR_MAX_BODY    largest request body, in bytes    (1048576)
  *   DMR_MAX_UPLOAD  largest body carrying photos      (50331648: three 15 MB photos and more)
+ *   DMR_PHOTO_THREADS  photo workers, lower priority  (the number of online CPUs)
  *   DMR_SHARE_DIR   folder holding sql/ and geo/      (the install's datadir/dansmarue)
  */
 
@@ -26,6 +27,7 @@ struct dmr_config {
 	int db_pool;
 	size_t max_body;
 	size_t max_upload;
+	int photo_threads;
 	const char *share_dir;
 };
 

@@ -10,6 +10,7 @@
 
 #include "core/text.h"
 #include "db/statements.h"
+#include "core/workpool.h"
 #include "photo/photo.h"
 
 enum report_column {
@@ -137,18 +138,36 @@ static void processed_free(struct processed_photo *p, int n)
 		photo_output_free(&p[i].out);
 }
 
-/* Runs the pipeline; errors name the form field of the photo (photo_close, ...). */
-static bool process_photo(const struct report_photo_in *in, struct processed_photo *p,
-			  struct dmr_error *err)
+struct photo_job {
+	const struct report_photo_in *in;
+	struct processed_photo *p;
+	struct dmr_error *err;
+	bool ok;
+};
+
+static void run_photo_job(void *arg)
 {
+	struct photo_job *job = arg;
 	struct photo_limits limits;
 
 	photo_limits_default(&limits);
+	job->ok = photo_process(job->in->bytes, job->in->len, &limits, &job->p->out, job->err);
+}
+
+/*
+ * Runs the pipeline on a photo worker (core/workpool.h); errors name the form field of the
+ * photo (photo_close, ...).
+ */
+static bool process_photo(struct workpool *workers, const struct report_photo_in *in,
+			  struct processed_photo *p, struct dmr_error *err)
+{
+	struct photo_job job = {in, p, err, false};
+
 	p->view = in->view;
-	if (photo_process(in->bytes, in->len, &limits, &p->out, err))
-		return true;
-	snprintf(err->field, sizeof err->field, "photo_%s", in->view);
-	return false;
+	workpool_run(workers, run_photo_job, &job);
+	if (!job.ok)
+		snprintf(err->field, sizeof err->field, "photo_%s", in->view);
+	return job.ok;
 }
 
 static bool random_token(char out[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err)
@@ -250,8 +269,9 @@ static bool position_from_photos(struct report_input *in, const struct processed
 	return report_check_coordinates(in->lat, in->lon, err);
 }
 
-bool report_create(struct db_pool *pool, const struct report_input *request,
-		   const struct report_photo_in *photos, int nphotos, struct report_rows *out,
+bool report_create(struct db_pool *pool, struct workpool *workers,
+		   const struct report_input *request, const struct report_photo_in *photos,
+		   int nphotos, struct report_rows *out,
 		   bool *replayed, char edit_token[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err)
 {
 	struct processed_photo processed[3] = {0};
@@ -264,7 +284,7 @@ bool report_create(struct db_pool *pool, const struct report_input *request,
 		return dmr_fail(err, 422, "invalid_field", "photo", "at most 3 photos per report");
 	ok = report_input_check(&in, err);
 	for (; ok && done < nphotos; done++)
-		ok = process_photo(&photos[done], &processed[done], err);
+		ok = process_photo(workers, &photos[done], &processed[done], err);
 	ok = ok && position_from_photos(&in, processed, nphotos, err) &&
 	     random_token(edit_token, err) &&
 	     in_transaction(pool, &in, processed, nphotos, edit_token, &id, replayed, err);
@@ -300,8 +320,9 @@ static bool edit_token_valid(struct db_pool *pool, long long id, const char *tok
 	return ok;
 }
 
-bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token,
-		      const struct report_photo_in *photo, struct dmr_error *err)
+bool report_put_photo(struct db_pool *pool, struct workpool *workers, long long id,
+		      const char *edit_token, const struct report_photo_in *photo,
+		      struct dmr_error *err)
 {
 	struct processed_photo processed = {0};
 	PGconn *conn;
@@ -309,7 +330,7 @@ bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token
 
 	/* The token is checked before decoding, and again with the write, which it guards. */
 	if (!edit_token_valid(pool, id, edit_token, err) ||
-	    !process_photo(photo, &processed, err))
+	    !process_photo(workers, photo, &processed, err))
 		return false;
 	conn = db_acquire(pool, err);
 	ok = conn && check_edit_token(pool, conn, id, edit_token, err) &&

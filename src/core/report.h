@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "core/error.h"
+#include "core/workpool.h"
 #include "db/pool.h"
 
 /* The public columns of view report_public, in the order struct report_view is read from. */
@@ -101,20 +102,22 @@ struct report_photo_in {
 #define REPORT_EDIT_TOKEN_SIZE 65 /* 64 hexadecimal digits and the NUL */
 
 /*
- * Processes the photos (photo/photo.h), validates, routes and stores the report and its
- * photos in one transaction. *replayed tells an idempotent replay (the photos of the first
+ * Processes the photos (photo/photo.h) on the photo workers, validates, routes and stores
+ * the report and its photos in one transaction. *replayed tells an idempotent replay (the photos of the first
  * request stay). edit_token receives the reporter's new private token. Rows hold one report.
  */
-bool report_create(struct db_pool *pool, const struct report_input *in,
-		   const struct report_photo_in *photos, int nphotos, struct report_rows *out,
+bool report_create(struct db_pool *pool, struct workpool *workers,
+		   const struct report_input *in, const struct report_photo_in *photos,
+		   int nphotos, struct report_rows *out,
 		   bool *replayed, char edit_token[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err);
 
 /*
  * Adds or replaces one photo of a report, for the holder of its edit token (401/403/404). The
  * token is checked before the photo is decoded. A replaced photo is deleted from the store.
  */
-bool report_put_photo(struct db_pool *pool, long long id, const char *edit_token,
-		      const struct report_photo_in *photo, struct dmr_error *err);
+bool report_put_photo(struct db_pool *pool, struct workpool *workers, long long id,
+		      const char *edit_token, const struct report_photo_in *photo,
+		      struct dmr_error *err);
 
 /* Removes one photo of a report for the holder of its edit token; 404 when it has none. */
 bool report_delete_photo(struct db_pool *pool, long long id, const char *edit_token,
