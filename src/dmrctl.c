@@ -21,6 +21,11 @@ static const char usage[] =
 	"  load-geo FILE --kind KIND [--service CODE]\n"
 	"                               load GeoJSON polygons; KIND is arrondissement, quartier,\n"
 	"                               conseil_quartier or sector\n"
+	"  token create --role ROLE --name NAME [--service CODE]... [--expires-days DAYS]\n"
+	"                               create an API token (printed once); ROLE is agent or\n"
+	"                               contractor (with their services), supervisor or admin\n"
+	"  token list                   list the tokens (never their secret)\n"
+	"  token revoke ID              revoke a token at once\n"
 	"\n"
 	"environment: DMR_DATABASE (libpq conninfo), DMR_SHARE_DIR (folder holding sql/ and geo/)\n";
 
@@ -43,7 +48,8 @@ int main(int argc, char **argv)
 	}
 	command = argv[1];
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
-	    strcmp(command, "load-reference") && strcmp(command, "load-geo")) {
+	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
+	    strcmp(command, "token")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
 		return 2;
 	}
@@ -59,6 +65,8 @@ int main(int argc, char **argv)
 		rc = ctl_load_paris(conn, cfg.share_dir);
 	else if (strcmp(command, "load-reference") == 0)
 		rc = ctl_load_reference(conn, argc > 2 ? argv[2] : geo_dir);
+	else if (strcmp(command, "token") == 0)
+		rc = ctl_token(conn, argc - 2, argv + 2);
 	else
 		rc = ctl_load_geo(conn, argc - 2, argv + 2);
 	PQfinish(conn);

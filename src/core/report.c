@@ -292,36 +292,40 @@ bool report_create(struct db_pool *pool, struct workpool *workers,
 	return ok && report_get(pool, id, out, err);
 }
 
-/* 401 without a token, 404 for an unknown report, 403 for a token that is not its own. */
-static bool check_edit_token(struct db_pool *pool, PGconn *conn, long long id, const char *token,
-			     struct dmr_error *err)
+/*
+ * Whether the token may change that view's photo (dmr_check_photo_right): 401 without a
+ * token or with an unknown one, 404 for an unknown report, 403 for a token without the right.
+ */
+static bool check_photo_right(struct db_pool *pool, PGconn *conn, long long id,
+			      const char *view, const char *token, struct dmr_error *err)
 {
 	char id_text[24];
-	const char *params[2] = {id_text, token};
+	const char *params[3] = {id_text, view, token};
 	PGresult *res;
 
 	if (!token)
 		return dmr_fail(err, 401, "unauthorized", NULL,
-				"send the report's edit_token as Authorization: Bearer <token>");
+				"send the report's edit_token, or an agent's token for the done "
+				"photo, as Authorization: Bearer <token>");
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	res = db_run(pool, conn, STMT_EDIT_TOKEN_CHECK, params, err);
+	res = db_run(pool, conn, STMT_PHOTO_RIGHT_CHECK, params, err);
 	PQclear(res);
 	return res != NULL;
 }
 
-/* Runs check_edit_token on a connection of its own. */
-static bool edit_token_valid(struct db_pool *pool, long long id, const char *token,
-			     struct dmr_error *err)
+/* Runs check_photo_right on a connection of its own. */
+static bool photo_right(struct db_pool *pool, long long id, const char *view, const char *token,
+			struct dmr_error *err)
 {
 	PGconn *conn = db_acquire(pool, err);
-	bool ok = conn && check_edit_token(pool, conn, id, token, err);
+	bool ok = conn && check_photo_right(pool, conn, id, view, token, err);
 
 	db_release(pool, conn);
 	return ok;
 }
 
 bool report_put_photo(struct db_pool *pool, struct workpool *workers, long long id,
-		      const char *edit_token, const struct report_photo_in *photo,
+		      const char *token, const struct report_photo_in *photo,
 		      struct dmr_error *err)
 {
 	struct processed_photo processed = {0};
@@ -329,18 +333,18 @@ bool report_put_photo(struct db_pool *pool, struct workpool *workers, long long 
 	bool ok;
 
 	/* The token is checked before decoding, and again with the write, which it guards. */
-	if (!edit_token_valid(pool, id, edit_token, err) ||
+	if (!photo_right(pool, id, photo->view, token, err) ||
 	    !process_photo(workers, photo, &processed, err))
 		return false;
 	conn = db_acquire(pool, err);
-	ok = conn && check_edit_token(pool, conn, id, edit_token, err) &&
+	ok = conn && check_photo_right(pool, conn, id, photo->view, token, err) &&
 	     attach(pool, conn, id, &processed, err);
 	db_release(pool, conn);
 	processed_free(&processed, 1);
 	return ok;
 }
 
-bool report_delete_photo(struct db_pool *pool, long long id, const char *edit_token,
+bool report_delete_photo(struct db_pool *pool, long long id, const char *token,
 			 const char *view, struct dmr_error *err)
 {
 	char id_text[24];
@@ -350,7 +354,7 @@ bool report_delete_photo(struct db_pool *pool, long long id, const char *edit_to
 	bool ok;
 
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	ok = conn && check_edit_token(pool, conn, id, edit_token, err) &&
+	ok = conn && check_photo_right(pool, conn, id, view, token, err) &&
 	     (res = db_run(pool, conn, STMT_PHOTO_DETACH, params, err));
 	db_release(pool, conn);
 	if (ok && PQgetvalue(res, 0, 0)[0] != 't')

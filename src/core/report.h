@@ -112,15 +112,16 @@ bool report_create(struct db_pool *pool, struct workpool *workers,
 		   bool *replayed, char edit_token[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err);
 
 /*
- * Adds or replaces one photo of a report, for the holder of its edit token (401/403/404). The
- * token is checked before the photo is decoded. A replaced photo is deleted from the store.
+ * Adds or replaces one photo of a report: close and far for the holder of its edit token,
+ * done for an agent or contractor of its service (401/403/404). The token is checked before
+ * the photo is decoded. A replaced photo no report uses any more is deleted from the store.
  */
 bool report_put_photo(struct db_pool *pool, struct workpool *workers, long long id,
-		      const char *edit_token, const struct report_photo_in *photo,
+		      const char *token, const struct report_photo_in *photo,
 		      struct dmr_error *err);
 
-/* Removes one photo of a report for the holder of its edit token; 404 when it has none. */
-bool report_delete_photo(struct db_pool *pool, long long id, const char *edit_token,
+/* Removes one photo of a report, with the same rights as report_put_photo; 404 if none. */
+bool report_delete_photo(struct db_pool *pool, long long id, const char *token,
 			 const char *view, struct dmr_error *err);
 
 /* The processed JPEG (or its thumbnail) of that SHA-256: one bytea row, binary. 404 if none. */

@@ -14,7 +14,7 @@
 
 struct workpool;
 
-/* threads >= 1; nice becomes the workers' nice value (0 to 19: lowering priority needs no privilege). */
+/* threads >= 1; nice becomes the workers' nice value (0 to 19: no privilege is needed). */
 struct workpool *workpool_create(int threads, int nice);
 
 /* Runs fn(arg) on a worker and returns when it has finished. */

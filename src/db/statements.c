@@ -48,5 +48,5 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PHOTO_BYTES] = {
 		"SELECT CASE WHEN $2::boolean THEN thumb ELSE jpeg END FROM photo_blob"
 		" WHERE sha256 = $1", 2},
-	[STMT_EDIT_TOKEN_CHECK] = {"SELECT dmr_check_edit_token($1::bigint, $2)", 2},
+	[STMT_PHOTO_RIGHT_CHECK] = {"SELECT dmr_check_photo_right($1::bigint, $2, $3)", 3},
 };

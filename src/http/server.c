@@ -93,6 +93,8 @@ void http_respond_error(struct http_response *res, const struct dmr_error *err)
 		json_object_set_new(error, "field", json_string(err->field));
 	if (err->http_status == 503)
 		http_add_header(res, "Retry-After", "5");
+	if (err->http_status == 401)
+		http_add_header(res, "WWW-Authenticate", "Bearer");
 	http_respond_json(res, err->http_status ? err->http_status : 500,
 			  json_pack("{s:o*}", "error", error));
 }
