@@ -43,14 +43,15 @@ static bool new_secret(char out[TOKEN_SIZE])
 	return true;
 }
 
+/* Options come in pairs: --role R --name N [--service CODE]... [--expires-days D]. */
 static bool parse_create(int argc, char **argv, struct token_request *r)
 {
 	memset(r, 0, sizeof *r);
-	for (int i = 0; i < argc; i++) {
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+	if (argc % 2)
+		return false;
+	for (int i = 0; i < argc; i += 2) {
+		const char *value = argv[i + 1];
 
-		if (!value)
-			return false;
 		if (strcmp(argv[i], "--role") == 0)
 			r->role = value;
 		else if (strcmp(argv[i], "--name") == 0)
@@ -61,7 +62,6 @@ static bool parse_create(int argc, char **argv, struct token_request *r)
 			r->services[r->nservices++] = value;
 		else
 			return false;
-		i++;
 	}
 	return r->role && r->name && *r->name;
 }
