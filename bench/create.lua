@@ -23,11 +23,5 @@ function request()
   return wrk.format("POST", "/api/v1/reports", headers, bodies[i])
 end
 
--- One machine-readable line for bench/run (latencies in microseconds).
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d non2xx=%d socket_errors=%d p50_us=%d p99_us=%d max_us=%d\n",
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end
+-- The RESULT line (done) is shared by the scripts.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "result.lua")
