@@ -4,12 +4,6 @@
 
 local bodies, n, i
 local headers = { ["Content-Type"] = "application/json" }
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_no", #threads)
-  table.insert(threads, thread)
-end
 
 function init(args)
   bodies = dofile(args[1])
@@ -23,5 +17,5 @@ function request()
   return wrk.format("POST", "/api/v1/reports", headers, bodies[i])
 end
 
--- The RESULT line (done) is shared by the scripts.
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "result.lua")
+-- setup (thread numbers) and done (the RESULT line) are shared by the scripts.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")

@@ -3,12 +3,6 @@
 -- POSITIONS.lua returns a Lua array of {lat, lon} pairs (written by bench/run).
 
 local paths, n
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_no", #threads)
-  table.insert(threads, thread)
-end
 
 function init(args)
   local positions = dofile(args[1])
@@ -24,5 +18,5 @@ function request()
   return wrk.format("GET", paths[math.random(n)])
 end
 
--- The RESULT line (done) is shared by the scripts.
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "result.lua")
+-- setup (thread numbers) and done (the RESULT line) are shared by the scripts.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")

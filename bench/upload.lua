@@ -20,12 +20,6 @@ local counter, base = 0, 0
 local boundary = "dmrbench7d1f0c2a9e4b35a8c6f0e2d9b1a7c3e5"
 local headers = { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }
 local head, mid, tail
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_no", #threads)
-  table.insert(threads, thread)
-end
 
 -- Offsets of the restart intervals of the JPEG's (single) scan: interval j is
 -- photo:sub(starts[j], ends[j] - 1); ends[j] is the 0xFF of the marker that follows it.
@@ -97,5 +91,5 @@ function request()
   return wrk.format("POST", "/api/v1/reports", headers, head .. bodies[i] .. mid .. jpeg .. tail)
 end
 
--- The RESULT line (done) is shared by the scripts.
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "result.lua")
+-- setup (thread numbers) and done (the RESULT line) are shared by the scripts.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")

@@ -1,5 +1,13 @@
--- Shared by the wrk scripts of bench/run: one machine-readable line per run
--- (latencies in microseconds), read by bench/run.
+-- Shared by the wrk scripts of bench/run: each thread's number (thread_no, so that threads
+-- start at different places), and one machine-readable line per run (latencies in
+-- microseconds), read by bench/run.
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_no", #threads)
+  table.insert(threads, thread)
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
