@@ -56,6 +56,34 @@ static json_t *photos_json(const char *pairs)
 	return photos;
 }
 
+static json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* The lifecycle members: dates, deadline, followers, duplicate and rejection. */
+static void add_lifecycle(json_t *o, const struct report_view *v)
+{
+	json_object_set_new(o, "version", json_integer(v->version));
+	json_object_set_new(o, "expected_at", json_string(v->expected_at));
+	json_object_set_new(o, "overdue", json_boolean(v->overdue));
+	json_object_set_new(o, "acknowledged_at", text_or_null(v->acknowledged_at));
+	json_object_set_new(o, "scheduled_for", text_or_null(v->scheduled_for));
+	json_object_set_new(o, "resolved_at", text_or_null(v->resolved_at));
+	json_object_set_new(o, "followers", json_integer(v->followers));
+	json_object_set_new(o, "duplicate_of",
+			    v->duplicate_of ? json_pack("{s:I, s:s}", "id",
+							(json_int_t)v->duplicate_of, "number",
+							v->duplicate_of_number ? v->duplicate_of_number
+									       : "")
+					    : json_null());
+	json_object_set_new(o, "rejection",
+			    v->reject_label ? json_pack("{s:o, s:s}", "code",
+							text_or_null(v->reject_reason), "label",
+							v->reject_label)
+					    : json_null());
+}
+
 /* Everything but the position, shared by the JSON report and the GeoJSON properties. */
 static json_t *report_properties(const struct report_view *v)
 {
@@ -74,6 +102,8 @@ static json_t *report_properties(const struct report_view *v)
 		"routing", routing_json(v->routing_rule, v->has_routing_distance,
 					v->routing_distance_m));
 
+	if (o)
+		add_lifecycle(o, v);
 	if (o && v->has_distance)
 		json_object_set_new(o, "distance_m", json_real(v->distance_m));
 	return o;

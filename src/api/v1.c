@@ -45,10 +45,14 @@ static json_t *category_tree(const PGresult *rows)
 							      label, "children", children));
 		} else if (children) {
 			json_array_append_new(children,
-					      json_pack("{s:i, s:s, s:s, s:b}", "id", id, "label",
-							label, "service", PQgetvalue(rows, i, 3),
-							"agent_only",
-							PQgetvalue(rows, i, 4)[0] == 't'));
+					      json_pack("{s:i, s:s, s:s, s:b, s:I, s:f}", "id", id,
+							"label", label, "service",
+							PQgetvalue(rows, i, 3), "agent_only",
+							PQgetvalue(rows, i, 4)[0] == 't',
+							"sla_hours",
+							(json_int_t)atoll(PQgetvalue(rows, i, 5)),
+							"duplicate_radius_m",
+							atof(PQgetvalue(rows, i, 6))));
 		}
 	}
 	return tops;
@@ -169,9 +173,18 @@ const struct http_route api_v1_routes[] = {
 	{"GET", "/api/v1/route", route_preview, false},
 	{"GET", "/api/v1/reports", api_v1_search_reports, false},
 	{"POST", "/api/v1/reports", api_v1_create_report, true},
+	{"GET", "/api/v1/reports/suggestions", api_v1_suggestions, false},
 	{"GET", "/api/v1/reports/{}", api_v1_get_report, false},
+	{"POST", "/api/v1/reports/{}/transitions", api_v1_transition, false},
+	{"GET", "/api/v1/reports/{}/events", api_v1_events, false},
+	{"POST", "/api/v1/reports/{}/followers", api_v1_follow, false},
+	{"DELETE", "/api/v1/reports/{}/followers", api_v1_unfollow, false},
 	{"PUT", "/api/v1/reports/{}/photos/{}", api_v1_put_photo, true},
 	{"DELETE", "/api/v1/reports/{}/photos/{}", api_v1_delete_photo, false},
+	{"GET", "/api/v1/queue", api_v1_queue, false},
+	{"GET", "/api/v1/reject-reasons", api_v1_reject_reasons, false},
+	{"PUT", "/api/v1/reject-reasons/{}", api_v1_put_reject_reason, false},
+	{"PUT", "/api/v1/categories/{}/delays", api_v1_category_delays, false},
 	{"GET", "/photos/{}", api_photo_get, false},
 };
 

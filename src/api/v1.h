@@ -23,6 +23,9 @@ struct dmr_app {
 extern const struct http_route api_v1_routes[];
 extern const size_t api_v1_route_count;
 
+/* The report id of the path's first segment; 404 when it cannot be one. */
+bool api_report_id(const struct http_request *req, long long *id, struct dmr_error *err);
+
 /* Handlers of /api/v1/reports (api/v1_reports.c). */
 void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res);
@@ -32,5 +35,24 @@ void api_v1_search_reports(void *app, const struct http_request *req, struct htt
 void api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res);
 void api_photo_get(void *app, const struct http_request *req, struct http_response *res);
+
+/* The lifecycle (api/v1_lifecycle.c): transitions, history, queues, reference data. */
+void api_v1_transition(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_events(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_queue(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_reject_reasons(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_put_reject_reason(void *app, const struct http_request *req,
+			      struct http_response *res);
+void api_v1_category_delays(void *app, const struct http_request *req,
+			    struct http_response *res);
+
+/* Citizens (api/v1_follow.c): followers and duplicate suggestions. */
+void api_v1_follow(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_unfollow(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_suggestions(void *app, const struct http_request *req, struct http_response *res);
+
+/* The suggestions for a report just created: [] when they cannot be read. */
+json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,
+			     long long exclude_id);
 
 #endif

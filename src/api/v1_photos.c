@@ -69,19 +69,6 @@ void api_photo_get(void *app, const struct http_request *req, struct http_respon
 	PQclear(bytes);
 }
 
-/* "Authorization: Bearer <token>", or NULL. */
-static const char *bearer_token(const struct http_request *req)
-{
-	const char *auth = http_header(req, "Authorization");
-
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
-		return NULL;
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	return *auth ? auth : NULL;
-}
-
 /* The photo bytes: a raw image body, or the `photo` part of a form (or its only part). */
 static bool read_photo_body(const struct http_request *req, struct multipart *form,
 			    struct report_photo_in *photo, struct dmr_error *err)
@@ -128,7 +115,7 @@ void api_v1_put_photo(void *app, const struct http_request *req, struct http_res
 	bool ok;
 
 	ok = photo_target(req, &id, &err) && read_photo_body(req, &form, &photo, &err) &&
-	     report_put_photo(a->pool, a->photo_workers, id, bearer_token(req), &photo, &err);
+	     report_put_photo(a->pool, a->photo_workers, id, http_bearer_token(req), &photo, &err);
 	multipart_free(&form);
 	if (!ok) {
 		http_respond_error(res, &err);
@@ -144,7 +131,7 @@ void api_v1_delete_photo(void *app, const struct http_request *req, struct http_
 	long long id;
 
 	if (!photo_target(req, &id, &err) ||
-	    !report_delete_photo(a->pool, id, bearer_token(req), req->params[1], &err)) {
+	    !report_delete_photo(a->pool, id, http_bearer_token(req), req->params[1], &err)) {
 		http_respond_error(res, &err);
 		return;
 	}

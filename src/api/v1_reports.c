@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/json_body.h"
 #include "api/report_json.h"
 #include "api/v1.h"
 #include "core/text.h"
@@ -12,135 +13,23 @@
 
 #define IDEMPOTENCY_KEY_MAX 200
 
-static bool is_json_content(const char *content_type)
-{
-	size_t len = strlen("application/json");
-
-	/* A client that names no type is read as JSON: phones on flaky networks omit it. */
-	if (!content_type)
-		return true;
-	return strncasecmp(content_type, "application/json", len) == 0 &&
-	       (content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ');
-}
-
-/*
- * The top-level member whose value the parser was reading at byte pos, for errors that stop
- * jansson before it could tell which field was at fault (bad UTF-8, an overflowing number).
- * Keys are copied as written; out is empty when none is found.
- */
-static void member_at(const char *body, size_t len, size_t pos, char *out, size_t size)
-{
-	size_t key_start = 0, key_end = 0, str_start = 0;
-	int depth = 0;
-	bool in_string = false;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < len && i < pos; i++) {
-		char c = body[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"') {
-				in_string = false;
-				key_start = str_start;
-				key_end = i;
-			}
-		} else if (c == '"') {
-			in_string = true;
-			str_start = i + 1;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		} else if (c == ':' && depth == 1 && key_end - key_start < size) {
-			memcpy(out, body + key_start, key_end - key_start);
-			out[key_end - key_start] = '\0';
-		}
-	}
-}
-
-static bool json_load_error(const char *text, size_t len, const json_error_t *jerr,
-			    struct dmr_error *err)
-{
-	char field[64];
-
-	member_at(text, len, (size_t)jerr->position, field, sizeof field);
-	switch (json_error_code(jerr)) {
-	case json_error_invalid_utf8:
-		return dmr_fail(err, 422, "invalid_utf8", field, "%s is not valid UTF-8",
-				field[0] ? field : "the body");
-	case json_error_null_character:
-		return dmr_fail(err, 422, "invalid_field", field, "strings may not hold NUL characters");
-	case json_error_numeric_overflow:
-		return dmr_fail(err, 422, "invalid_field", field, "%s is out of range",
-				field[0] ? field : "a number");
-	default:
-		return dmr_fail(err, 400, "malformed_json", NULL, "malformed JSON: %s (line %d)",
-				jerr->text, jerr->line);
-	}
-}
-
-static bool field_missing(json_t *v)
-{
-	return !v || json_is_null(v);
-}
-
-static bool read_number(json_t *body, const char *name, double *out, struct dmr_error *err)
-{
-	json_t *v = json_object_get(body, name);
-
-	if (field_missing(v))
-		return dmr_fail(err, 422, "missing_field", name, "%s is required", name);
-	if (!json_is_number(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be a number", name);
-	*out = json_number_value(v);
-	return true;
-}
-
 /* lat and lon come together or not at all (a geotagged photo may place the report). */
 static bool read_position(json_t *body, struct report_input *in, struct dmr_error *err)
 {
-	bool has_lat = !field_missing(json_object_get(body, "lat"));
-	bool has_lon = !field_missing(json_object_get(body, "lon"));
+	bool has_lat = !json_field_missing(json_object_get(body, "lat"));
+	bool has_lon = !json_field_missing(json_object_get(body, "lon"));
 
 	in->has_position = has_lat || has_lon;
 	if (!in->has_position)
 		return true;
-	return read_number(body, "lat", &in->lat, err) && read_number(body, "lon", &in->lon, err);
-}
-
-static bool read_integer(json_t *body, const char *name, bool required, long long *out,
-			 struct dmr_error *err)
-{
-	json_t *v = json_object_get(body, name);
-
-	if (field_missing(v))
-		return !required || dmr_fail(err, 422, "missing_field", name, "%s is required", name);
-	if (!json_is_integer(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be an integer", name);
-	*out = json_integer_value(v);
-	return true;
-}
-
-static bool read_string(json_t *body, const char *name, const char **out, struct dmr_error *err)
-{
-	json_t *v = json_object_get(body, name);
-
-	*out = NULL;
-	if (field_missing(v))
-		return true;
-	if (!json_is_string(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be a string", name);
-	*out = json_string_value(v);
-	return true;
+	return json_field_number(body, "lat", &in->lat, err) && json_field_number(body, "lon", &in->lon, err);
 }
 
 static bool read_channel(json_t *body, char *channel, struct dmr_error *err)
 {
 	const char *name;
 
-	if (!read_string(body, "channel", &name, err))
+	if (!json_field_string(body, "channel", &name, err))
 		return false;
 	if (!name || strcmp(name, "web") == 0)
 		*channel = CHANNEL_WEB;
@@ -161,12 +50,12 @@ static bool parse_report_input(json_t *body, struct report_input *in, struct dmr
 
 	if (!json_is_object(body))
 		return dmr_fail(err, 400, "malformed_json", NULL, "the body must be a JSON object");
-	if (!read_integer(body, "category_id", true, &in->category_id, err) ||
+	if (!json_field_integer(body, "category_id", true, &in->category_id, err) ||
 	    !read_position(body, in, err) ||
-	    !read_integer(body, "priority", false, &priority, err) ||
-	    !read_string(body, "description", &in->description, err) ||
-	    !read_string(body, "address", &in->address, err) ||
-	    !read_string(body, "email", &in->email, err) || !read_channel(body, &in->channel, err))
+	    !json_field_integer(body, "priority", false, &priority, err) ||
+	    !json_field_string(body, "description", &in->description, err) ||
+	    !json_field_string(body, "address", &in->address, err) ||
+	    !json_field_string(body, "email", &in->email, err) || !read_channel(body, &in->channel, err))
 		return false;
 	in->priority = priority < 1 || priority > 3 ? 0 : (int)priority;
 	return true;
@@ -234,7 +123,7 @@ static bool read_create_request(const struct http_request *req, struct create_re
 
 	memset(c, 0, sizeof *c);
 	if (!multipart_is(req)) {
-		if (!is_json_content(http_header(req, "Content-Type")))
+		if (!json_content_type(http_header(req, "Content-Type")))
 			return dmr_fail(err, 415, "unsupported_media_type", NULL,
 					"send the report as application/json or "
 					"multipart/form-data");
@@ -256,8 +145,8 @@ static bool read_create_request(const struct http_request *req, struct create_re
 	return true;
 }
 
-static void respond_created(struct http_response *res, const struct report_rows *rows,
-			    bool replayed, const char *edit_token)
+static void respond_created(struct dmr_app *a, struct http_response *res,
+			    const struct report_rows *rows, bool replayed, const char *edit_token)
 {
 	struct report_view view;
 	char location[64];
@@ -271,6 +160,8 @@ static void respond_created(struct http_response *res, const struct report_rows 
 		http_add_header(res, "Idempotent-Replayed", "true");
 	answer = report_json(&view);
 	json_object_set_new(answer, "edit_token", json_string(edit_token));
+	json_object_set_new(answer, "suggestions",
+			    api_suggestions_json(a, view.lat, view.lon, view.category_id, view.id));
 	http_respond_json(res, 201, answer);
 }
 
@@ -290,7 +181,7 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 	ok = read_create_request(req, &c, &err) &&
 	     read_idempotency_key(req, &in.idempotency_key, &err);
 	if (ok && !(body = json_loadb(c.json, c.json_len, JSON_REJECT_DUPLICATES, &jerr)))
-		ok = json_load_error(c.json, c.json_len, &jerr, &err);
+		ok = json_parse_error(c.json, c.json_len, &jerr, &err);
 	ok = ok && parse_report_input(body, &in, &err) &&
 	     body_fingerprint(body, hash, sizeof hash, &err);
 	in.request_hash = hash;
@@ -302,8 +193,16 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 		http_respond_error(res, &err);
 		return;
 	}
-	respond_created(res, &rows, replayed, edit_token);
+	respond_created(a, res, &rows, replayed, edit_token);
 	report_rows_free(&rows);
+}
+
+bool api_report_id(const struct http_request *req, long long *id, struct dmr_error *err)
+{
+	if (!parse_int_strict(req->params[0], id) || *id <= 0)
+		return dmr_fail(err, 404, "not_found", NULL, "no report has id %.40s",
+				req->params[0]);
+	return true;
 }
 
 void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res)
@@ -314,12 +213,7 @@ void api_v1_get_report(void *app, const struct http_request *req, struct http_re
 	struct report_view view;
 	long long id;
 
-	if (!parse_int_strict(req->params[0], &id) || id <= 0) {
-		dmr_fail(&err, 404, "not_found", NULL, "no report has id %s", req->params[0]);
-		http_respond_error(res, &err);
-		return;
-	}
-	if (!report_get(a->pool, id, &rows, &err)) {
+	if (!api_report_id(req, &id, &err) || !report_get(a->pool, id, &rows, &err)) {
 		http_respond_error(res, &err);
 		return;
 	}

@@ -4,30 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/lifecycle.h"
 #include "core/report.h"
 #include "db/statements.h"
 
-static PGresult *run(struct db_pool *pool, int stmt, const char *const *params,
-		     struct dmr_error *err)
-{
-	PGconn *conn = db_acquire(pool, err);
-	PGresult *res;
-
-	if (!conn)
-		return NULL;
-	res = db_run(pool, conn, stmt, params, err);
-	db_release(pool, conn);
-	return res;
-}
-
 PGresult *catalog_categories(struct db_pool *pool, struct dmr_error *err)
 {
-	return run(pool, STMT_CATEGORIES, NULL, err);
+	return db_query(pool, STMT_CATEGORIES, NULL, err);
 }
 
 PGresult *catalog_services(struct db_pool *pool, struct dmr_error *err)
 {
-	return run(pool, STMT_SERVICES, NULL, err);
+	return db_query(pool, STMT_SERVICES, NULL, err);
 }
 
 bool catalog_area_kind_known(const char *kind)
@@ -45,7 +33,7 @@ PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct d
 			 "kind must be arrondissement, quartier or conseil_quartier");
 		return NULL;
 	}
-	return run(pool, STMT_AREAS_GEOJSON, params, err);
+	return db_query(pool, STMT_AREAS_GEOJSON, params, err);
 }
 
 PGresult *catalog_route_preview(struct db_pool *pool, long long category_id, double lat,
@@ -64,13 +52,65 @@ PGresult *catalog_route_preview(struct db_pool *pool, long long category_id, dou
 	snprintf(category, sizeof category, "%lld", category_id);
 	snprintf(lat_text, sizeof lat_text, "%.17g", lat);
 	snprintf(lon_text, sizeof lon_text, "%.17g", lon);
-	return run(pool, STMT_ROUTE_PREVIEW, params, err);
+	return db_query(pool, STMT_ROUTE_PREVIEW, params, err);
 }
 
 bool catalog_ping(struct db_pool *pool, struct dmr_error *err)
 {
-	PGresult *res = run(pool, STMT_PING, NULL, err);
+	PGresult *res = db_query(pool, STMT_PING, NULL, err);
 
+	PQclear(res);
+	return res != NULL;
+}
+
+PGresult *catalog_reject_reasons(struct db_pool *pool, struct dmr_error *err)
+{
+	return db_query(pool, STMT_REJECT_REASONS, NULL, err);
+}
+
+static bool require_token(const char *token, struct dmr_error *err)
+{
+	return token || dmr_fail(err, 401, "unauthorized", NULL,
+				 "send an admin token as Authorization: Bearer <token>");
+}
+
+bool catalog_put_reject_reason(struct db_pool *pool, const char *token, const char *code,
+			       const char *label, bool active, bool *created,
+			       struct dmr_error *err)
+{
+	const char *params[4] = {token, code, label, active ? "true" : "false"};
+	PGresult *res;
+
+	if (!require_token(token, err) ||
+	    !report_text_check(label, "label", LIFECYCLE_REASON_MAX, err))
+		return false;
+	res = db_query(pool, STMT_PUT_REJECT_REASON, params, err);
+	if (!res)
+		return false;
+	*created = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return true;
+}
+
+bool catalog_set_category_delays(struct db_pool *pool, const char *token, long long category_id,
+				 const long long *sla_hours, const double *radius_m,
+				 struct dmr_error *err)
+{
+	char id[24], sla[24], radius[32];
+	const char *params[4] = {token, id, sla_hours ? sla : NULL, radius_m ? radius : NULL};
+	PGresult *res;
+
+	if (!require_token(token, err))
+		return false;
+	if (category_id <= 0 || category_id > INT32_MAX)
+		return dmr_fail(err, 404, "not_found", NULL, "no category has id %lld", category_id);
+	if (sla_hours && (*sla_hours < 1 || *sla_hours > 8760))
+		return dmr_fail(err, 422, "invalid_field", "sla_hours",
+				"sla_hours must be between 1 and 8760");
+	snprintf(id, sizeof id, "%lld", category_id);
+	snprintf(sla, sizeof sla, "%lld", sla_hours ? *sla_hours : 0);
+	snprintf(radius, sizeof radius, "%.17g", radius_m ? *radius_m : 0);
+	res = db_query(pool, STMT_CATEGORY_DELAYS, params, err);
 	PQclear(res);
 	return res != NULL;
 }

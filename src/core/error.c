@@ -12,6 +12,7 @@ bool dmr_fail(struct dmr_error *err, int http_status, const char *code, const ch
 	err->http_status = http_status;
 	snprintf(err->code, sizeof err->code, "%s", code);
 	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	err->details[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);

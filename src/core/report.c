@@ -36,6 +36,17 @@ enum report_column {
 	COL_ROUTING_RULE,
 	COL_ROUTING_DISTANCE,
 	COL_PHOTOS,
+	COL_VERSION,
+	COL_EXPECTED_AT,
+	COL_OVERDUE,
+	COL_ACKNOWLEDGED_AT,
+	COL_SCHEDULED_FOR,
+	COL_RESOLVED_AT,
+	COL_FOLLOWERS,
+	COL_DUPLICATE_OF,
+	COL_DUPLICATE_OF_NUMBER,
+	COL_REJECT_REASON,
+	COL_REJECT_LABEL,
 	COL_DISTANCE
 };
 
@@ -61,7 +72,8 @@ bool report_check_coordinates(double lat, double lon, struct dmr_error *err)
 	return true;
 }
 
-static bool check_text(const char *value, const char *field, size_t max, struct dmr_error *err)
+bool report_text_check(const char *value, const char *field, size_t max,
+		       struct dmr_error *err)
 {
 	size_t chars;
 
@@ -85,25 +97,20 @@ bool report_input_check(const struct report_input *in, struct dmr_error *err)
 	if (in->priority < 1 || in->priority > 3)
 		return dmr_fail(err, 422, "invalid_field", "priority",
 				"priority must be 1 (dangerous), 2 (very annoying) or 3 (annoying)");
-	if (!check_text(in->description, "description", REPORT_DESCRIPTION_MAX, err) ||
-	    !check_text(in->address, "address", REPORT_ADDRESS_MAX, err) ||
-	    !check_text(in->email, "email", REPORT_EMAIL_MAX, err))
+	if (!report_text_check(in->description, "description", REPORT_DESCRIPTION_MAX, err) ||
+	    !report_text_check(in->address, "address", REPORT_ADDRESS_MAX, err) ||
+	    !report_text_check(in->email, "email", REPORT_EMAIL_MAX, err))
 		return false;
 	if (in->email && !text_email_plausible(in->email))
 		return dmr_fail(err, 422, "invalid_field", "email", "email is not an e-mail address");
 	return true;
 }
 
-static bool run_into(struct db_pool *pool, int stmt, const char *const *params,
-		     struct report_rows *out, struct dmr_error *err)
+bool report_rows_query(struct db_pool *pool, int stmt, const char *const *params,
+		       struct report_rows *out, struct dmr_error *err)
 {
-	PGconn *conn = db_acquire(pool, err);
-
 	memset(out, 0, sizeof *out);
-	if (!conn)
-		return false;
-	out->res = db_run(pool, conn, stmt, params, err);
-	db_release(pool, conn);
+	out->res = db_query(pool, stmt, params, err);
 	if (!out->res)
 		return false;
 	out->count = PQntuples(out->res);
@@ -117,7 +124,7 @@ bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
 	const char *params[1] = {id_text};
 
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if (!run_into(pool, STMT_REPORT_GET, params, out, err))
+	if (!report_rows_query(pool, STMT_REPORT_GET, params, out, err))
 		return false;
 	if (out->count == 0) {
 		report_rows_free(out);
@@ -388,8 +395,7 @@ static bool invalid_parameter(struct dmr_error *err, const char *field, const ch
 	return dmr_fail(err, 400, "invalid_parameter", field, "%s: %s", field, why);
 }
 
-/* The statuses filter as a PostgreSQL array literal, each entry checked against the list. */
-static bool statuses_array(const char *list, char *out, size_t size, struct dmr_error *err)
+bool report_statuses_array(const char *list, char *out, size_t size, struct dmr_error *err)
 {
 	size_t used = 0;
 	const char *p = list;
@@ -415,77 +421,11 @@ static bool statuses_array(const char *list, char *out, size_t size, struct dmr_
 	return true;
 }
 
-static bool digits(const char *s, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* YYYY-MM-DD, a real day of the calendar. */
-static bool date_valid(const char *s)
-{
-	static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d;
-
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
-	    !digits(s + 8, 2, &d) || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return false;
-	return m != 2 || d < 29 || leap_year(y);
-}
-
-/* THH:MM[:SS[.fraction]] then nothing, Z, or ±HH:MM. */
-static bool time_valid(const char *s)
-{
-	int h, min, sec = 0;
-
-	if ((*s != 'T' && *s != ' ') || !digits(s + 1, 2, &h) || s[3] != ':' ||
-	    !digits(s + 4, 2, &min) || h > 23 || min > 59)
-		return false;
-	s += 6;
-	if (*s == ':') {
-		if (!digits(s + 1, 2, &sec) || sec > 60)
-			return false;
-		s += 3;
-		if (*s == '.') {
-			do
-				s++;
-			while (*s >= '0' && *s <= '9');
-		}
-	}
-	if (*s == 'Z')
-		s++;
-	else if (*s == '+' || *s == '-') {
-		if (!digits(s + 1, 2, &h) || s[3] != ':' || !digits(s + 4, 2, &min) || h > 14 ||
-		    min > 59)
-			return false;
-		s += 6;
-	}
-	return *s == '\0';
-}
-
-/* since: an ISO 8601 date or date-time, checked here so that PostgreSQL never sees a bad one. */
-static bool since_valid(const char *s)
-{
-	size_t len = strlen(s);
-
-	return len >= 10 && len <= 40 && date_valid(s) && (len == 10 || time_valid(s + 10));
-}
-
 static bool check_query(const struct report_query *q, struct dmr_error *err)
 {
 	if (q->limit < 1 || q->limit > REPORT_SEARCH_LIMIT_MAX)
 		return invalid_parameter(err, "limit", "must be between 1 and 1000");
-	if (q->since && !since_valid(q->since))
+	if (q->since && !text_datetime_valid(q->since))
 		return invalid_parameter(err, "since", "must be an ISO 8601 date or date-time");
 	if (q->mode == SEARCH_NEAR) {
 		if (!report_check_coordinates(q->lat, q->lon, err))
@@ -557,7 +497,7 @@ bool report_search(struct db_pool *pool, const struct report_query *q, struct re
 	memset(out, 0, sizeof *out);
 	if (!check_query(q, err))
 		return false;
-	if (q->statuses && !statuses_array(q->statuses, statuses, sizeof statuses, err))
+	if (q->statuses && !report_statuses_array(q->statuses, statuses, sizeof statuses, err))
 		return false;
 	if (with_cursor &&
 	    !parse_cursor(q, cur_dist, sizeof cur_dist, cur_id, sizeof cur_id, err))
@@ -577,7 +517,7 @@ bool report_search(struct db_pool *pool, const struct report_query *q, struct re
 					  q->service, q->since, limit,
 					  with_cursor ? cur_dist : NULL,
 					  with_cursor ? cur_id : NULL};
-		ok = run_into(pool, STMT_REPORT_SEARCH_NEAR, params, out, err);
+		ok = report_rows_query(pool, STMT_REPORT_SEARCH_NEAR, params, out, err);
 	} else {
 		bool box = q->mode == SEARCH_BBOX;
 
@@ -587,16 +527,11 @@ bool report_search(struct db_pool *pool, const struct report_query *q, struct re
 					  box ? num[2] : NULL, box ? num[3] : NULL,
 					  with_cursor ? cur_id : NULL, category_param,
 					  status_param, q->service, q->since, limit};
-		ok = run_into(pool, STMT_REPORT_SEARCH_LIST, params, out, err);
+		ok = report_rows_query(pool, STMT_REPORT_SEARCH_LIST, params, out, err);
 	}
 	if (ok)
 		set_next_cursor(q, out);
 	return ok;
-}
-
-static const char *text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
 static bool read_double(const PGresult *res, int row, int col, double *out)
@@ -620,8 +555,8 @@ void report_view_read(const struct report_rows *rows, int i, struct report_view 
 	v->parent_label = PQgetvalue(r, i, COL_PARENT_LABEL);
 	v->service_code = PQgetvalue(r, i, COL_SERVICE_CODE);
 	v->service_name = PQgetvalue(r, i, COL_SERVICE_NAME);
-	v->sector_code = text_or_null(r, i, COL_SECTOR_CODE);
-	v->sector_name = text_or_null(r, i, COL_SECTOR_NAME);
+	v->sector_code = db_value(r, i, COL_SECTOR_CODE);
+	v->sector_name = db_value(r, i, COL_SECTOR_NAME);
 	v->arrondissement = atoi(PQgetvalue(r, i, COL_ARRONDISSEMENT));
 	v->priority = atoi(PQgetvalue(r, i, COL_PRIORITY));
 	v->description = PQgetvalue(r, i, COL_DESCRIPTION);
@@ -632,7 +567,18 @@ void report_view_read(const struct report_rows *rows, int i, struct report_view 
 	v->created_at = PQgetvalue(r, i, COL_CREATED_AT);
 	v->routing_rule = PQgetvalue(r, i, COL_ROUTING_RULE);
 	v->has_routing_distance = read_double(r, i, COL_ROUTING_DISTANCE, &v->routing_distance_m);
-	v->photos = text_or_null(r, i, COL_PHOTOS);
+	v->photos = db_value(r, i, COL_PHOTOS);
+	v->version = atoi(PQgetvalue(r, i, COL_VERSION));
+	v->expected_at = PQgetvalue(r, i, COL_EXPECTED_AT);
+	v->overdue = PQgetvalue(r, i, COL_OVERDUE)[0] == 't';
+	v->acknowledged_at = db_value(r, i, COL_ACKNOWLEDGED_AT);
+	v->scheduled_for = db_value(r, i, COL_SCHEDULED_FOR);
+	v->resolved_at = db_value(r, i, COL_RESOLVED_AT);
+	v->followers = atoi(PQgetvalue(r, i, COL_FOLLOWERS));
+	v->duplicate_of = strtoll(PQgetvalue(r, i, COL_DUPLICATE_OF), NULL, 10);
+	v->duplicate_of_number = db_value(r, i, COL_DUPLICATE_OF_NUMBER);
+	v->reject_reason = db_value(r, i, COL_REJECT_REASON);
+	v->reject_label = db_value(r, i, COL_REJECT_LABEL);
 	v->has_distance = read_double(r, i, COL_DISTANCE, &v->distance_m);
 }
 

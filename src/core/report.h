@@ -20,7 +20,8 @@
 	"id, number, status, category_id, category_label, parent_id, parent_label,"           \
 	" service_code, service_name, sector_code, sector_name, arrondissement, priority,"    \
 	" description, address, lat, lon, channel, created_at, routing_rule, routing_distance_m," \
-	" photos"
+	" photos, version, expected_at, overdue, acknowledged_at, scheduled_for, resolved_at,"    \
+	" followers, duplicate_of, duplicate_of_number, reject_reason, reject_label"
 
 #define REPORT_DESCRIPTION_MAX 4000
 #define REPORT_ADDRESS_MAX 500
@@ -62,6 +63,15 @@ struct report_view {
 	const char *created_at;
 	const char *routing_rule;
 	const char *photos; /* "view:sha256" pairs separated by commas, NULL without photo */
+	int version;        /* raised by every transition */
+	const char *expected_at; /* the deadline: creation + the category's delay */
+	bool overdue;            /* open and past its deadline */
+	const char *acknowledged_at, *scheduled_for, *resolved_at; /* NULL until then */
+	int followers;
+	long long duplicate_of; /* 0 unless rejected as a duplicate */
+	const char *duplicate_of_number;
+	const char *reject_reason; /* code of a listed reason; NULL for free text */
+	const char *reject_label;  /* the reason's label or text; NULL unless rejected */
 	bool has_routing_distance;
 	double routing_distance_m;
 	bool has_distance; /* searches near a point */
@@ -88,6 +98,10 @@ struct report_query {
 	int limit;
 	const char *cursor;                 /* NULL: first page */
 };
+
+/* A text field: valid UTF-8 (422 invalid_utf8) of at most max characters; NULL passes. */
+bool report_text_check(const char *value, const char *field, size_t max,
+		       struct dmr_error *err);
 
 /* Field checks that need no database: ranges, lengths, UTF-8, e-mail shape. */
 bool report_input_check(const struct report_input *in, struct dmr_error *err);
@@ -136,11 +150,21 @@ bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
 bool report_search(struct db_pool *pool, const struct report_query *q, struct report_rows *out,
 		   struct dmr_error *err);
 
+/* Runs a statement whose columns are REPORT_COLUMNS and a distance (or NULL) into out. */
+bool report_rows_query(struct db_pool *pool, int stmt, const char *const *params,
+		       struct report_rows *out, struct dmr_error *err);
+
 void report_view_read(const struct report_rows *rows, int i, struct report_view *v);
 void report_rows_free(struct report_rows *rows);
 
 /* True when s is one of the lifecycle statuses. */
 bool report_status_known(const char *s, size_t len);
+
+/*
+ * A comma-separated list of statuses as a PostgreSQL array literal, each entry checked:
+ * 400 invalid_parameter naming `status` otherwise.
+ */
+bool report_statuses_array(const char *list, char *out, size_t size, struct dmr_error *err);
 
 /* Coordinates that are finite and on the globe; fills err naming the field otherwise. */
 bool report_check_coordinates(double lat, double lon, struct dmr_error *err);

@@ -94,3 +94,73 @@ uint64_t text_fingerprint(const char *s, size_t len)
 	}
 	return h;
 }
+
+static bool digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* The first ten characters are YYYY-MM-DD, a real day of the calendar. */
+static bool date_prefix_valid(const char *s)
+{
+	static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d) || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return false;
+	return m != 2 || d < 29 || leap_year(y);
+}
+
+bool text_date_valid(const char *s)
+{
+	return date_prefix_valid(s) && s[10] == '\0';
+}
+
+/* THH:MM[:SS[.fraction]] then nothing, Z, or ±HH:MM. */
+static bool time_valid(const char *s)
+{
+	int h, min, sec = 0;
+
+	if ((*s != 'T' && *s != ' ') || !digits(s + 1, 2, &h) || s[3] != ':' ||
+	    !digits(s + 4, 2, &min) || h > 23 || min > 59)
+		return false;
+	s += 6;
+	if (*s == ':') {
+		if (!digits(s + 1, 2, &sec) || sec > 60)
+			return false;
+		s += 3;
+		if (*s == '.') {
+			do
+				s++;
+			while (*s >= '0' && *s <= '9');
+		}
+	}
+	if (*s == 'Z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		if (!digits(s + 1, 2, &h) || s[3] != ':' || !digits(s + 4, 2, &min) || h > 14 ||
+		    min > 59)
+			return false;
+		s += 6;
+	}
+	return *s == '\0';
+}
+
+bool text_datetime_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 10 && len <= 40 && date_prefix_valid(s) && (len == 10 || time_valid(s + 10));
+}

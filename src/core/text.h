@@ -24,4 +24,10 @@ bool text_token_valid(const char *s, size_t max);
 /* FNV-1a 64: a cheap, stable fingerprint of bytes (ETags, request fingerprints); not secure. */
 uint64_t text_fingerprint(const char *s, size_t len);
 
+/* YYYY-MM-DD, a real day of the calendar. */
+bool text_date_valid(const char *s);
+
+/* An ISO 8601 date, or date-time THH:MM[:SS[.fraction]] with nothing, Z or ±HH:MM after it. */
+bool text_datetime_valid(const char *s);
+
 #endif

@@ -205,6 +205,24 @@ void db_release(struct db_pool *pool, PGconn *conn)
 	}
 }
 
+PGresult *db_query(struct db_pool *pool, int index, const char *const *params,
+		   struct dmr_error *err)
+{
+	PGconn *conn = db_acquire(pool, err);
+	PGresult *res;
+
+	if (!conn)
+		return NULL;
+	res = db_run(pool, conn, index, params, err);
+	db_release(pool, conn);
+	return res;
+}
+
+const char *db_value(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
 bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -216,10 +234,18 @@ bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *e
 		const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 		const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 		const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+		const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 
-		return dmr_fail(err, atoi(state + 2), hint ? hint : "invalid_request", column, "%s",
-				message ? message : "invalid request");
+		dmr_fail(err, atoi(state + 2), hint ? hint : "invalid_request", column, "%s",
+			 message ? message : "invalid request");
+		if (detail && detail[0] == '{' && strlen(detail) < sizeof err->details)
+			strcpy(err->details, detail);
+		return false;
 	}
+	/* Serialisation failures and deadlocks: the other transaction won; the client retries. */
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return dmr_fail(err, 409, "concurrent_update", NULL,
+				"another change to the same report came first; read it and retry");
 	/* Data exceptions: a parameter PostgreSQL could not read, such as the date 2024-13-45. */
 	if (strncmp(state, "22", 2) == 0)
 		return dmr_fail(err, 400, "invalid_parameter", NULL, "%s",

@@ -11,7 +11,8 @@
  * unreachable, acquire and run fail with HTTP 503 `database_unavailable`.
  *
  * Errors raised by SQL functions with SQLSTATE 'DM' followed by an HTTP status (e.g. DM422)
- * become API errors: HINT is the error code, the primary message the message, COLUMN the field.
+ * become API errors: HINT is the error code, the primary message the message, COLUMN the field,
+ * and a DETAIL holding a JSON object the error's details.
  */
 
 #include <libpq-fe.h>
@@ -41,6 +42,13 @@ void db_release(struct db_pool *pool, PGconn *conn);
  */
 PGresult *db_run(struct db_pool *pool, PGconn *conn, int index, const char *const *params,
 		 struct dmr_error *err);
+
+/* db_run on a connection of its own, acquired and released around the statement. */
+PGresult *db_query(struct db_pool *pool, int index, const char *const *params,
+		   struct dmr_error *err);
+
+/* The text of a result cell, or NULL for SQL NULL. */
+const char *db_value(const PGresult *res, int row, int col);
 
 /* Parameters with lengths and formats (1 = binary), for bytea; NULL arrays mean text. */
 struct db_params {

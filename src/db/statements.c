@@ -5,7 +5,8 @@
 const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PING] = {"SELECT 1", 0},
 	[STMT_CATEGORIES] = {
-		"SELECT c.id, c.parent_id, c.label, s.code, c.agent_only"
+		"SELECT c.id, c.parent_id, c.label, s.code, c.agent_only,"
+		" extract(epoch FROM dmr_category_sla(c.id)) / 3600, dmr_category_radius(c.id)"
 		" FROM category c LEFT JOIN service s ON s.id = c.service_id"
 		" WHERE c.active AND (c.parent_id IS NULL"
 		"   OR EXISTS (SELECT 1 FROM category p WHERE p.id = c.parent_id AND p.active))"
@@ -49,4 +50,27 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"SELECT CASE WHEN $2::boolean THEN thumb ELSE jpeg END FROM photo_blob"
 		" WHERE sha256 = $1", 2},
 	[STMT_PHOTO_RIGHT_CHECK] = {"SELECT dmr_check_photo_right($1::bigint, $2, $3)", 3},
+	/* The lifecycle (migration 0003): rights are checked in SQL, with the change they guard. */
+	[STMT_TRANSITION] = {
+		"SELECT dmr_transition($1::bigint, $2, $3, $4, $5, $6::date, $7, $8::bigint, $9,"
+		" $10::int)", 10},
+	[STMT_EVENTS] = {"SELECT * FROM dmr_report_events($1::bigint, $2)", 2},
+	[STMT_FOLLOW] = {"SELECT report_id, followers FROM dmr_follow($1::bigint, $2, $3)", 3},
+	[STMT_UNFOLLOW] = {"SELECT report_id, followers FROM dmr_unfollow($1::bigint, $2, $3)", 3},
+	[STMT_SUGGESTIONS] = {
+		"SELECT " REPORT_COLUMNS ", s.distance_m"
+		" FROM dmr_suggestions($1::float8, $2::float8, $3::int, $4::bigint) s"
+		" JOIN report_public ON report_public.id = s.report_id"
+		" ORDER BY s.distance_m, s.report_id", 4},
+	[STMT_QUEUE] = {
+		"SELECT " REPORT_COLUMNS ", NULL::float8, q.cursor"
+		" FROM dmr_queue($1, $2, $3, $4::text[], $5::boolean, $6::int, $7::int,"
+		"   $8::timestamptz, $9::bigint) WITH ORDINALITY AS q (report_id, cursor, n)"
+		" JOIN report_public ON report_public.id = q.report_id ORDER BY q.n", 9},
+	[STMT_QUEUE_COUNTS] = {"SELECT status, total, overdue FROM dmr_queue_counts($1, $2, $3)", 3},
+	[STMT_REJECT_REASONS] = {
+		"SELECT code, label FROM reject_reason WHERE active ORDER BY code", 0},
+	[STMT_PUT_REJECT_REASON] = {"SELECT dmr_put_reject_reason($1, $2, $3, $4::boolean)", 4},
+	[STMT_CATEGORY_DELAYS] = {
+		"SELECT dmr_set_category_delays($1, $2::int, $3::int, $4::float8)", 4},
 };

@@ -85,12 +85,31 @@ void http_respond_text(struct http_response *res, int status, const char *conten
 	set_body(res, copy ? status : 500, content_type, copy, copy ? len : 0);
 }
 
+const char *http_bearer_token(const struct http_request *req)
+{
+	const char *auth = http_header(req, "Authorization");
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return NULL;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	return *auth ? auth : NULL;
+}
+
 void http_respond_error(struct http_response *res, const struct dmr_error *err)
 {
 	json_t *error = json_pack("{s:s, s:s}", "code", err->code, "message", err->message);
 
 	if (error && err->field[0])
 		json_object_set_new(error, "field", json_string(err->field));
+	if (error && err->details[0]) {
+		json_t *details = json_loads(err->details, 0, NULL);
+
+		if (json_is_object(details))
+			json_object_update_missing(error, details);
+		json_decref(details);
+	}
 	if (err->http_status == 503)
 		http_add_header(res, "Retry-After", "5");
 	if (err->http_status == 401)

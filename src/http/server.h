@@ -55,6 +55,9 @@ struct http_route {
 const char *http_query(const struct http_request *req, const char *name);
 const char *http_header(const struct http_request *req, const char *name);
 
+/* The token of "Authorization: Bearer <token>", or NULL. */
+const char *http_bearer_token(const struct http_request *req);
+
 /* Adds a response header; values longer than the slot are cut. */
 void http_add_header(struct http_response *res, const char *name, const char *value);
 

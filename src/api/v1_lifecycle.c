@@ -1,0 +1,308 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/json_body.h"
+#include "api/report_json.h"
+#include "api/v1.h"
+#include "core/catalog.h"
+#include "core/lifecycle.h"
+#include "core/queue.h"
+#include "http/query.h"
+
+static void respond_report(struct http_response *res, struct report_rows *rows)
+{
+	struct report_view view;
+
+	report_view_read(rows, 0, &view);
+	http_add_header(res, "Cache-Control", "no-store");
+	http_respond_json(res, 200, report_json(&view));
+	report_rows_free(rows);
+}
+
+static bool parse_transition(json_t *body, struct transition_input *in, struct dmr_error *err)
+{
+	static const char *const known[] = {"to", "note", "message", "scheduled_for", "reason",
+					    "duplicate_of", "service", "version", NULL};
+
+	return json_fields_known(body, known, err) &&
+	       json_field_string(body, "to", &in->to, err) &&
+	       json_field_string(body, "note", &in->note, err) &&
+	       json_field_string(body, "message", &in->message, err) &&
+	       json_field_string(body, "scheduled_for", &in->scheduled_for, err) &&
+	       json_field_string(body, "reason", &in->reason, err) &&
+	       json_field_integer(body, "duplicate_of", false, &in->duplicate_of, err) &&
+	       json_field_string(body, "service", &in->service, err) &&
+	       json_field_integer(body, "version", false, &in->version, err);
+}
+
+void api_v1_transition(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	struct transition_input in = {.token = http_bearer_token(req)};
+	struct report_rows rows;
+	json_t *body = NULL;
+	bool ok;
+
+	ok = api_report_id(req, &in.report_id, &err) &&
+	     (body = json_request_object(req, &err)) && parse_transition(body, &in, &err) &&
+	     lifecycle_transition(a->pool, &in, &rows, &err);
+	json_decref(body);
+	if (!ok) {
+		http_respond_error(res, &err);
+		return;
+	}
+	respond_report(res, &rows);
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *event_json(const struct event_view *e, bool public_view, bool staff)
+{
+	json_t *o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:o}", "id", (json_int_t)e->id,
+			      "at", e->at, "from", text_or_null(e->from_status), "to",
+			      e->to_status, "actor_role", e->actor_role, "message",
+			      text_or_null(e->message), "scheduled_for",
+			      text_or_null(e->scheduled_for));
+
+	json_object_set_new(o, "reason",
+			    e->reason_label ? json_pack("{s:o, s:s}", "code",
+							text_or_null(e->reason_code), "label",
+							e->reason_label)
+					    : json_null());
+	json_object_set_new(o, "duplicate_of",
+			    e->duplicate_of ? json_pack("{s:I, s:s}", "id",
+							(json_int_t)e->duplicate_of, "number",
+							e->duplicate_of_number ? e->duplicate_of_number
+									       : "")
+					    : json_null());
+	json_object_set_new(o, "service", text_or_null(e->to_service));
+	json_object_set_new(o, "from_service", text_or_null(e->from_service));
+	if (!public_view)
+		json_object_set_new(o, "note", text_or_null(e->note));
+	if (staff)
+		json_object_set_new(o, "actor_name", text_or_null(e->actor_name));
+	return o;
+}
+
+void api_v1_events(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	struct event_rows rows;
+	struct event_view e;
+	long long id;
+	json_t *list;
+	bool public_view, staff;
+
+	if (!api_report_id(req, &id, &err) ||
+	    !lifecycle_events(a->pool, id, http_bearer_token(req), &rows, &err)) {
+		http_respond_error(res, &err);
+		return;
+	}
+	public_view = strcmp(rows.viewer, "public") == 0;
+	staff = strcmp(rows.viewer, "staff") == 0;
+	list = json_array();
+	for (int i = 0; i < rows.count; i++) {
+		event_view_read(&rows, i, &e);
+		json_array_append_new(list, event_json(&e, public_view, staff));
+	}
+	http_add_header(res, "Cache-Control", public_view ? "no-cache" : "private, no-store");
+	http_respond_json(res, 200, json_pack("{s:I, s:s, s:o}", "report_id", (json_int_t)id,
+					      "view", rows.viewer, "events", list));
+	event_rows_free(&rows);
+}
+
+static bool parse_queue(const struct http_request *req, struct queue_query *q,
+			struct dmr_error *err)
+{
+	long long limit = QUEUE_LIMIT_DEFAULT;
+	const char *overdue = NULL;
+	bool present;
+
+	memset(q, 0, sizeof *q);
+	q->token = http_bearer_token(req);
+	if (!q->token)
+		return dmr_fail(err, 401, "unauthorized", NULL,
+				"queues need an agent's, contractor's or supervisor's token as "
+				"Authorization: Bearer <token>");
+	if (!query_text(req, "service", &q->service, err) ||
+	    !query_text(req, "sector", &q->sector, err) ||
+	    !query_text(req, "status", &q->statuses, err) ||
+	    !query_text(req, "overdue", &overdue, err) ||
+	    !query_text(req, "cursor", &q->cursor, err) ||
+	    !query_int(req, "limit", false, &limit, &present, err))
+		return false;
+	if (overdue && strcmp(overdue, "true") && strcmp(overdue, "false"))
+		return dmr_fail(err, 400, "invalid_parameter", "overdue",
+				"overdue: true or false");
+	q->overdue_only = overdue && strcmp(overdue, "true") == 0;
+	if (limit < 1 || limit > QUEUE_LIMIT_MAX)
+		return dmr_fail(err, 400, "invalid_parameter", "limit",
+				"limit: must be between 1 and %d", QUEUE_LIMIT_MAX);
+	q->limit = (int)limit;
+	return true;
+}
+
+static json_t *counts_json(const PGresult *counts)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < PQntuples(counts); i++)
+		json_object_set_new(o, PQgetvalue(counts, i, 0),
+				    json_pack("{s:I, s:I}", "total",
+					      (json_int_t)strtoll(PQgetvalue(counts, i, 1), NULL, 10),
+					      "overdue",
+					      (json_int_t)strtoll(PQgetvalue(counts, i, 2), NULL,
+								  10)));
+	return o;
+}
+
+void api_v1_queue(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	struct queue_query q;
+	struct report_rows rows;
+	struct report_view view;
+	PGresult *counts;
+	json_t *list;
+
+	if (!parse_queue(req, &q, &err) || !queue_list(a->pool, &q, &rows, &err)) {
+		http_respond_error(res, &err);
+		return;
+	}
+	counts = queue_counts(a->pool, &q, &err);
+	if (!counts) {
+		report_rows_free(&rows);
+		http_respond_error(res, &err);
+		return;
+	}
+	list = json_array();
+	for (int i = 0; i < rows.count; i++) {
+		report_view_read(&rows, i, &view);
+		json_array_append_new(list, report_json(&view));
+	}
+	http_add_header(res, "Cache-Control", "private, no-store");
+	http_respond_json(res, 200,
+			  json_pack("{s:o, s:o, s:o}", "reports", list, "counts",
+				    counts_json(counts), "next_cursor",
+				    rows.next_cursor[0] ? json_string(rows.next_cursor)
+							: json_null()));
+	PQclear(counts);
+	report_rows_free(&rows);
+}
+
+void api_v1_reject_reasons(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	PGresult *rows = catalog_reject_reasons(a->pool, &err);
+	json_t *list;
+
+	(void)req;
+	if (!rows) {
+		http_respond_error(res, &err);
+		return;
+	}
+	list = json_array();
+	for (int i = 0; i < PQntuples(rows); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "code", PQgetvalue(rows, i, 0),
+						      "label", PQgetvalue(rows, i, 1)));
+	PQclear(rows);
+	http_respond_json(res, 200, json_pack("{s:o}", "reasons", list));
+}
+
+static bool read_active(json_t *body, bool *active, struct dmr_error *err)
+{
+	json_t *v = json_object_get(body, "active");
+
+	*active = true;
+	if (json_field_missing(v))
+		return true;
+	if (!json_is_boolean(v))
+		return dmr_fail(err, 422, "invalid_field", "active", "active must be true or false");
+	*active = json_is_true(v);
+	return true;
+}
+
+void api_v1_put_reject_reason(void *app, const struct http_request *req,
+			      struct http_response *res)
+{
+	static const char *const known[] = {"label", "active", NULL};
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	const char *label = NULL;
+	bool active, created = false;
+	json_t *body;
+	bool ok;
+
+	body = json_request_object(req, &err);
+	ok = body && json_fields_known(body, known, &err) &&
+	     json_field_string(body, "label", &label, &err) && read_active(body, &active, &err) &&
+	     catalog_put_reject_reason(a->pool, http_bearer_token(req), req->params[0], label,
+				       active, &created, &err);
+	if (!ok) {
+		json_decref(body);
+		http_respond_error(res, &err);
+		return;
+	}
+	http_respond_json(res, created ? 201 : 200,
+			  json_pack("{s:s, s:s, s:b}", "code", req->params[0], "label", label,
+				    "active", active));
+	json_decref(body);
+}
+
+/* A member that must be a positive number or null; *given is false for null or absent. */
+static bool read_optional_number(json_t *body, const char *name, double *out, bool *given,
+				 struct dmr_error *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	*given = !json_field_missing(v);
+	if (*given && !json_is_number(v))
+		return dmr_fail(err, 422, "invalid_field", name, "%s must be a number or null",
+				name);
+	*out = *given ? json_number_value(v) : 0;
+	return true;
+}
+
+void api_v1_category_delays(void *app, const struct http_request *req,
+			    struct http_response *res)
+{
+	static const char *const known[] = {"sla_hours", "duplicate_radius_m", NULL};
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	long long id, sla = 0;
+	double radius = 0;
+	bool sla_given, radius_given;
+	json_t *body;
+	bool ok;
+
+	if (!parse_int_strict(req->params[0], &id)) {
+		dmr_fail(&err, 404, "not_found", NULL, "no category has id %.40s", req->params[0]);
+		http_respond_error(res, &err);
+		return;
+	}
+	body = json_request_object(req, &err);
+	ok = body && json_fields_known(body, known, &err) &&
+	     json_field_integer(body, "sla_hours", false, &sla, &err) &&
+	     read_optional_number(body, "duplicate_radius_m", &radius, &radius_given, &err);
+	sla_given = ok && !json_field_missing(json_object_get(body, "sla_hours"));
+	json_decref(body);
+	ok = ok && catalog_set_category_delays(a->pool, http_bearer_token(req), id,
+					       sla_given ? &sla : NULL,
+					       radius_given ? &radius : NULL, &err);
+	if (!ok) {
+		http_respond_error(res, &err);
+		return;
+	}
+	http_respond_json(res, 200, json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
+					      "sla_hours", sla_given ? json_integer(sla) : json_null(),
+					      "duplicate_radius_m",
+					      radius_given ? json_real(radius) : json_null()));
+}

@@ -1,0 +1,74 @@
+#include "core/follow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "db/statements.h"
+
+static bool check_follower(const struct follower_input *who, struct dmr_error *err)
+{
+	if (!who->email && !who->device_id)
+		return dmr_fail(err, 422, "missing_field", "email",
+				"send an email or a device_id to follow a report");
+	if (!report_text_check(who->email, "email", REPORT_EMAIL_MAX, err))
+		return false;
+	if (who->email && !text_email_plausible(who->email))
+		return dmr_fail(err, 422, "invalid_field", "email", "email is not an e-mail address");
+	if (who->device_id && !text_token_valid(who->device_id, FOLLOW_DEVICE_MAX))
+		return dmr_fail(err, 422, "invalid_field", "device_id",
+				"device_id must be 1 to 200 printable ASCII characters");
+	return true;
+}
+
+static bool run_follow(struct db_pool *pool, int stmt, long long report_id,
+		       const struct follower_input *who, struct follow_result *out,
+		       struct dmr_error *err)
+{
+	char id[24];
+	const char *params[3] = {id, who->email, who->device_id};
+	PGresult *res;
+
+	if (!check_follower(who, err))
+		return false;
+	snprintf(id, sizeof id, "%lld", report_id);
+	res = db_query(pool, stmt, params, err);
+	if (!res)
+		return false;
+	out->report_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->followers = atoi(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return true;
+}
+
+bool follow_add(struct db_pool *pool, long long report_id, const struct follower_input *who,
+		struct follow_result *out, struct dmr_error *err)
+{
+	return run_follow(pool, STMT_FOLLOW, report_id, who, out, err);
+}
+
+bool follow_remove(struct db_pool *pool, long long report_id, const struct follower_input *who,
+		   struct follow_result *out, struct dmr_error *err)
+{
+	return run_follow(pool, STMT_UNFOLLOW, report_id, who, out, err);
+}
+
+bool follow_suggestions(struct db_pool *pool, double lat, double lon, long long category_id,
+			long long exclude_id, struct report_rows *out, struct dmr_error *err)
+{
+	char la[32], lo[32], category[24], exclude[24];
+	const char *params[4] = {la, lo, category, exclude_id ? exclude : NULL};
+
+	memset(out, 0, sizeof *out);
+	if (!report_check_coordinates(lat, lon, err))
+		return false;
+	if (category_id <= 0 || category_id > INT32_MAX)
+		return dmr_fail(err, 422, "unknown_category", "category_id",
+				"no category has id %lld", category_id);
+	snprintf(la, sizeof la, "%.17g", lat);
+	snprintf(lo, sizeof lo, "%.17g", lon);
+	snprintf(category, sizeof category, "%lld", category_id);
+	snprintf(exclude, sizeof exclude, "%lld", exclude_id);
+	return report_rows_query(pool, STMT_SUGGESTIONS, params, out, err);
+}
