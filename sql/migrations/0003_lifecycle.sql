@@ -35,7 +35,7 @@ INSERT INTO lifecycle_transition (from_status, to_status, role)
 SELECT f, t, 'agent'
 FROM unnest(ARRAY['new', 'acknowledged', 'scheduled', 'transferred', 'on_hold']) f,
      unnest(ARRAY['scheduled', 'transferred', 'on_hold', 'resolved', 'rejected']) t
-WHERE f <> t OR f = 'scheduled'
+WHERE f <> t OR f IN ('scheduled', 'transferred')
 UNION ALL
 SELECT f, 'acknowledged', 'agent'
 FROM unnest(ARRAY['new', 'transferred', 'on_hold', 'resolved', 'rejected']) f
