@@ -37,5 +37,24 @@ int main(void)
 	ok(!text_token_valid("", 200), "an empty key is refused");
 	ok(!text_token_valid("with space", 200), "a space in a key is refused");
 	ok(!text_token_valid("abc", 2), "a key over the limit is refused");
+
+	ok(text_date_valid("2026-12-02"), "a date is valid");
+	ok(text_date_valid("2028-02-29"), "29 February of a leap year is valid");
+	ok(!text_date_valid("2026-02-29"), "29 February of another year is refused");
+	ok(!text_date_valid("2100-02-29"), "2100 is not a leap year");
+	ok(text_date_valid("2000-02-29"), "2000 is a leap year");
+	ok(!text_date_valid("2026-13-01"), "month 13 is refused");
+	ok(!text_date_valid("2026-04-31"), "31 April is refused");
+	ok(!text_date_valid("2026-12-02T10:00:00Z"), "a date-time is not a date");
+	ok(!text_date_valid("2026-12-2"), "a one-digit day is refused");
+	ok(!text_date_valid("2026-12"), "a month alone is refused");
+	ok(!text_date_valid(""), "an empty date is refused");
+
+	ok(text_datetime_valid("2026-12-02"), "a date is a valid date-time");
+	ok(text_datetime_valid("2026-12-02T10:00:00.123456Z"), "microseconds and Z are valid");
+	ok(text_datetime_valid("2026-12-02T10:00+01:00"), "an offset without seconds is valid");
+	ok(!text_datetime_valid("2026-12-02T24:00:00Z"), "hour 24 is refused");
+	ok(!text_datetime_valid("2026-12-02T10:00:00Zjunk"), "text after the zone is refused");
+	ok(!text_datetime_valid("2026-12-02X10:00"), "another separator is refused");
 	return tap_done();
 }

@@ -1,0 +1,38 @@
+"""docs/openapi.yaml describes exactly the routes dmrd serves (src/api/v1.c)."""
+
+import os
+import re
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def served_routes():
+    with open(os.path.join(ROOT, "src", "api", "v1.c"), encoding="utf-8") as f:
+        table = f.read().split("api_v1_routes[] = {", 1)[1].split("};", 1)[0]
+    routes = set()
+    for method, pattern in re.findall(r'\{"([A-Z]+)", "([^"]+)"', table):
+        routes.add((method.lower(), pattern))
+    return routes
+
+
+def documented_routes():
+    with open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    routes = set()
+    for path, item in spec["paths"].items():
+        for method in item:
+            if method in ("get", "post", "put", "delete", "patch"):
+                routes.add((method, re.sub(r"\{[^}]+\}", "{}", path)))
+    return routes
+
+
+def test_every_served_route_is_documented():
+    missing = served_routes() - documented_routes()
+    assert not missing, f"served but not in docs/openapi.yaml: {sorted(missing)}"
+
+
+def test_every_documented_route_is_served():
+    extra = documented_routes() - served_routes()
+    assert not extra, f"in docs/openapi.yaml but not served: {sorted(extra)}"
