@@ -55,7 +55,9 @@ static bool parse_report_input(json_t *body, struct report_input *in, struct dmr
 	    !json_field_integer(body, "priority", false, &priority, err) ||
 	    !json_field_string(body, "description", &in->description, err) ||
 	    !json_field_string(body, "address", &in->address, err) ||
-	    !json_field_string(body, "email", &in->email, err) || !read_channel(body, &in->channel, err))
+	    !json_field_string(body, "email", &in->email, err) ||
+	    !json_field_string(body, "device_id", &in->device_id, err) ||
+	    !read_channel(body, &in->channel, err))
 		return false;
 	in->priority = priority < 1 || priority > 3 ? 0 : (int)priority;
 	return true;

@@ -16,7 +16,7 @@ static bool check_follower(const struct follower_input *who, struct dmr_error *e
 		return false;
 	if (who->email && !text_email_plausible(who->email))
 		return dmr_fail(err, 422, "invalid_field", "email", "email is not an e-mail address");
-	if (who->device_id && !text_token_valid(who->device_id, FOLLOW_DEVICE_MAX))
+	if (who->device_id && !text_token_valid(who->device_id, REPORT_DEVICE_ID_MAX))
 		return dmr_fail(err, 422, "invalid_field", "device_id",
 				"device_id must be 1 to 200 printable ASCII characters");
 	return true;

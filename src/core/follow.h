@@ -13,8 +13,6 @@
 #include "core/report.h"
 #include "db/pool.h"
 
-#define FOLLOW_DEVICE_MAX 200
-
 /* Who follows: an e-mail, a device id, or both; at least one. */
 struct follower_input {
 	const char *email;

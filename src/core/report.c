@@ -103,6 +103,9 @@ bool report_input_check(const struct report_input *in, struct dmr_error *err)
 		return false;
 	if (in->email && !text_email_plausible(in->email))
 		return dmr_fail(err, 422, "invalid_field", "email", "email is not an e-mail address");
+	if (in->device_id && !text_token_valid(in->device_id, REPORT_DEVICE_ID_MAX))
+		return dmr_fail(err, 422, "invalid_field", "device_id",
+				"device_id must be 1 to 200 printable ASCII characters");
 	return true;
 }
 

@@ -137,3 +137,16 @@ def new_report(client, cat_a):
         return r.body
 
     return make
+
+
+@pytest.fixture(scope="session")
+def token():
+    """token(role, *services): an API token of that role and services, made once a session."""
+    made = {}
+
+    def get(role, *services):
+        if (role, services) not in made:
+            made[role, services] = harness.new_token(role, *services)
+        return made[role, services]
+
+    return get

@@ -230,6 +230,23 @@ def run_dmrctl(*args, timeout=300):
                           timeout=timeout)
 
 
+def new_token(role, *services, name=None):
+    """A new API token (`dmrctl token create`); returns its secret."""
+    args = ["token", "create", "--role", role, "--name", name or f"test {role}"]
+    for code in services:
+        args += ["--service", code]
+    p = run_dmrctl(*args)
+    assert p.returncode == 0, p.stderr
+    secret = p.stdout.strip()
+    assert secret.startswith("dmr_"), p.stdout
+    return secret
+
+
+def bearer(secret):
+    """The Authorization header for `secret`; no header for None."""
+    return {} if secret is None else {"Authorization": f"Bearer {secret}"}
+
+
 def psql(sql):
     """Run SQL through psql "$DMR_DATABASE"; the unaligned, tuples-only output."""
     p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",

@@ -84,6 +84,7 @@ def test_create_report(client, spot, cat_a):
     got = client.get(f"{API}/reports/{rep['id']}")
     assert got.status == 200, got
     assert len(rep.pop("edit_token")) == 64, "the creation answer gives the reporter a token"
+    assert isinstance(rep.pop("suggestions"), list), "the creation answer lists suggestions"
     assert got.body == rep, "the public report is the creation answer without its token"
 
 
