@@ -34,46 +34,42 @@ INSERT INTO report (number, category_id, service_id, sector_id, arrondissement, 
                     priority, description, point, channel, created_at, routing_rule,
                     routing_distance_m, expected_at, acknowledged_at, scheduled_for,
                     resolved_at, reject_reason)
-SELECT 'B2026A' || lpad(g::text, 7, '0'), p.cat, p.service_id, p.sector_id, p.arr, s.status,
-       CASE WHEN u.prio < 0.03 THEN 1 WHEN u.prio < 0.15 THEN 2 ELSE 3 END, 'bench-sql',
+SELECT 'B2026A' || lpad(r.g::text, 7, '0'), p.cat, p.service_id, p.sector_id, p.arr, r.status,
+       CASE WHEN r.prio < 0.03 THEN 1 WHEN r.prio < 0.15 THEN 2 ELSE 3 END, 'bench-sql',
        ST_SetSRID(ST_MakePoint(
            p.lon + (2 * random() - 1) * :jitter_m / (111320.0 * cos(radians(p.lat))),
            p.lat + (2 * random() - 1) * :jitter_m / 111320.0), 4326),
-       'B', t.created_at, p.rule, p.distance_m, t.created_at + p.sla,
-       CASE WHEN s.status <> 'new' THEN t.acknowledged_at END,
-       CASE WHEN s.status = 'scheduled' THEN (now() + u.later * interval '14 days')::date END,
-       CASE WHEN s.status IN ('resolved', 'archived') THEN t.closed_at END,
-       CASE WHEN s.status = 'rejected'
+       'B', r.created_at, p.rule, p.distance_m, r.created_at + p.sla,
+       CASE WHEN r.status <> 'new' THEN r.created_at + r.ack_days * interval '1 day' END,
+       CASE WHEN r.status = 'scheduled' THEN (now() + r.later * interval '14 days')::date END,
+       CASE WHEN r.status IN ('resolved', 'archived')
+            THEN r.created_at + r.closed_days * interval '1 day' END,
+       CASE WHEN r.status = 'rejected'
             THEN (ARRAY['not_found', 'private_property', 'other_body', 'already_done',
-                        'unusable'])[1 + floor(u.later * 5)::int] END
-FROM generate_series(1, :missing) g
-JOIN bench_route p ON p.i = 1 + g % :npoints
-CROSS JOIN LATERAL (SELECT random() AS age, random() AS open, random() AS kind,
-                           random() AS prio, random() AS ack, random() AS closed,
-                           random() AS later, g AS row) u
-CROSS JOIN LATERAL (SELECT u.age * 730 AS days) a
-CROSS JOIN LATERAL (SELECT now() - a.days * interval '1 day' AS created_at) c
-CROSS JOIN LATERAL (
-    SELECT c.created_at,
-           c.created_at + u.ack * least(a.days, 2) * interval '1 day' AS acknowledged_at,
-           c.created_at + (u.ack * least(a.days, 2)
-                           + u.closed * least(a.days - u.ack * least(a.days, 2), 30))
-                          * interval '1 day' AS closed_at) t
-CROSS JOIN LATERAL (
-    SELECT CASE
-        WHEN u.open < 0.06 + 0.9 * exp(-a.days / 30) THEN
-            CASE WHEN a.days < 7 THEN
-                     CASE WHEN u.kind < 0.5 THEN 'new' WHEN u.kind < 0.8 THEN 'acknowledged'
-                          WHEN u.kind < 0.9 THEN 'scheduled' WHEN u.kind < 0.95 THEN 'transferred'
-                          ELSE 'on_hold' END
-                 ELSE
-                     CASE WHEN u.kind < 0.1 THEN 'new' WHEN u.kind < 0.4 THEN 'acknowledged'
-                          WHEN u.kind < 0.6 THEN 'scheduled' WHEN u.kind < 0.8 THEN 'transferred'
-                          ELSE 'on_hold' END
-            END
-        WHEN a.days > 365 AND u.kind < 0.5 THEN 'archived'
-        WHEN u.kind < 0.8 THEN 'resolved'
-        ELSE 'rejected'
-    END AS status) s;
+                        'unusable'])[1 + floor(r.later * 5)::int] END
+FROM (
+    SELECT u.*, now() - u.days * interval '1 day' AS created_at,
+           u.ack * least(u.days, 2) AS ack_days,
+           u.ack * least(u.days, 2)
+           + u.closed * least(u.days - u.ack * least(u.days, 2), 30) AS closed_days,
+           CASE
+               WHEN u.open >= 0.06 + 0.9 * exp(-u.days / 30) THEN
+                   CASE WHEN u.days > 365 AND u.kind < 0.5 THEN 'archived'
+                        WHEN u.kind < 0.8 THEN 'resolved'
+                        ELSE 'rejected' END
+               WHEN u.days < 7 THEN
+                   CASE WHEN u.kind < 0.5 THEN 'new' WHEN u.kind < 0.8 THEN 'acknowledged'
+                        WHEN u.kind < 0.9 THEN 'scheduled' WHEN u.kind < 0.95 THEN 'transferred'
+                        ELSE 'on_hold' END
+               ELSE
+                   CASE WHEN u.kind < 0.1 THEN 'new' WHEN u.kind < 0.4 THEN 'acknowledged'
+                        WHEN u.kind < 0.6 THEN 'scheduled' WHEN u.kind < 0.8 THEN 'transferred'
+                        ELSE 'on_hold' END
+           END AS status
+    FROM (SELECT g, 730 * random() AS days, random() AS open, random() AS kind,
+                 random() AS prio, random() AS ack, random() AS closed, random() AS later
+          FROM generate_series(1, :missing) g) u
+) r
+JOIN bench_route p ON p.i = 1 + r.g % :npoints;
 
 VACUUM ANALYZE report;

@@ -302,6 +302,15 @@ BEGIN
 END
 $$;
 
+-- The answer for a report id that does not exist.
+CREATE FUNCTION dmr_no_report(p_report bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
+        MESSAGE = format('no report has id %s', p_report);
+END
+$$;
+
 -- Who bears p_token: an API token (its role, id and service codes) or, for p_report, the
 -- report's edit token (role reporter). 401 for anything else.
 CREATE FUNCTION dmr_actor(p_token text, p_report bigint,
@@ -481,8 +490,7 @@ BEGIN
     END IF;
     SELECT * INTO r FROM report WHERE id = p_report FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
-            MESSAGE = format('no report has id %s', p_report);
+        PERFORM dmr_no_report(p_report);
     END IF;
     a := dmr_actor(p_token, p_report);
     SELECT code INTO service_code FROM service WHERE id = r.service_id;
@@ -587,8 +595,7 @@ DECLARE
 BEGIN
     PERFORM 1 FROM report r WHERE r.id = p_report;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
-            MESSAGE = format('no report has id %s', p_report);
+        PERFORM dmr_no_report(p_report);
     END IF;
     IF p_token IS NOT NULL THEN
         who := CASE (dmr_actor(p_token, p_report)).role WHEN 'reporter' THEN 'reporter'
@@ -619,8 +626,7 @@ DECLARE
 BEGIN
     SELECT r.duplicate_of INTO dup FROM report r WHERE r.id = p_report;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
-            MESSAGE = format('no report has id %s', p_report);
+        PERFORM dmr_no_report(p_report);
     END IF;
     RETURN CASE WHEN dup IS NULL THEN p_report ELSE dmr_duplicate_root(p_report, dup) END;
 END

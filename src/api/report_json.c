@@ -56,9 +56,37 @@ static json_t *photos_json(const char *pairs)
 	return photos;
 }
 
-static json_t *text_or_null(const char *s)
+json_t *json_text_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+json_t *report_ref_json(long long id, const char *number)
+{
+	if (!id)
+		return json_null();
+	return json_pack("{s:I, s:s}", "id", (json_int_t)id, "number", number ? number : "");
+}
+
+json_t *reason_json(const char *code, const char *label)
+{
+	if (!label)
+		return json_null();
+	return json_pack("{s:o, s:s}", "code", json_text_or_null(code), "label", label);
+}
+
+json_t *json_rows(const PGresult *rows, const char *const *names)
+{
+	json_t *list = json_array();
+
+	for (int i = 0; i < PQntuples(rows); i++) {
+		json_t *o = json_object();
+
+		for (int c = 0; names[c]; c++)
+			json_object_set_new(o, names[c], json_string(PQgetvalue(rows, i, c)));
+		json_array_append_new(list, o);
+	}
+	return list;
 }
 
 /* The lifecycle members: dates, deadline, followers, duplicate and rejection. */
@@ -67,21 +95,13 @@ static void add_lifecycle(json_t *o, const struct report_view *v)
 	json_object_set_new(o, "version", json_integer(v->version));
 	json_object_set_new(o, "expected_at", json_string(v->expected_at));
 	json_object_set_new(o, "overdue", json_boolean(v->overdue));
-	json_object_set_new(o, "acknowledged_at", text_or_null(v->acknowledged_at));
-	json_object_set_new(o, "scheduled_for", text_or_null(v->scheduled_for));
-	json_object_set_new(o, "resolved_at", text_or_null(v->resolved_at));
+	json_object_set_new(o, "acknowledged_at", json_text_or_null(v->acknowledged_at));
+	json_object_set_new(o, "scheduled_for", json_text_or_null(v->scheduled_for));
+	json_object_set_new(o, "resolved_at", json_text_or_null(v->resolved_at));
 	json_object_set_new(o, "followers", json_integer(v->followers));
 	json_object_set_new(o, "duplicate_of",
-			    v->duplicate_of ? json_pack("{s:I, s:s}", "id",
-							(json_int_t)v->duplicate_of, "number",
-							v->duplicate_of_number ? v->duplicate_of_number
-									       : "")
-					    : json_null());
-	json_object_set_new(o, "rejection",
-			    v->reject_label ? json_pack("{s:o, s:s}", "code",
-							text_or_null(v->reject_reason), "label",
-							v->reject_label)
-					    : json_null());
+			    report_ref_json(v->duplicate_of, v->duplicate_of_number));
+	json_object_set_new(o, "rejection", reason_json(v->reject_reason, v->reject_label));
 }
 
 /* Everything but the position, shared by the JSON report and the GeoJSON properties. */

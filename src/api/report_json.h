@@ -4,6 +4,7 @@
 /* The public report of the native API as JSON, and the GeoJSON Feature that carries it. */
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "core/report.h"
 
@@ -12,6 +13,18 @@ json_t *report_feature(const struct report_view *v);
 
 /* {"code":..,"name":..} or JSON null when code is NULL. */
 json_t *code_name_json(const char *code, const char *name);
+
+/* A JSON string, or JSON null when s is NULL. */
+json_t *json_text_or_null(const char *s);
+
+/* {"id":..,"number":..}, or JSON null when id is 0: the original of a duplicate. */
+json_t *report_ref_json(long long id, const char *number);
+
+/* {"code":..|null,"label":..}, or JSON null when label is NULL: a rejection reason. */
+json_t *reason_json(const char *code, const char *label);
+
+/* The rows as an array of objects whose members are the named columns, as strings. */
+json_t *json_rows(const PGresult *rows, const char *const *names);
 
 /* {"rule":..,"distance_m":..|null}. */
 json_t *routing_json(const char *rule, bool has_distance, double distance_m);

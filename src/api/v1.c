@@ -102,12 +102,7 @@ static void services(void *app, const struct http_request *req, struct http_resp
 		http_respond_error(res, &err);
 		return;
 	}
-	list = json_array();
-	for (int i = 0; i < PQntuples(rows); i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "code",
-						      PQgetvalue(rows, i, 0), "name",
-						      PQgetvalue(rows, i, 1), "kind",
-						      PQgetvalue(rows, i, 2)));
+	list = json_rows(rows, (const char *const[]){"code", "name", "kind", NULL});
 	PQclear(rows);
 	http_respond_json(res, 200, json_pack("{s:o}", "services", list));
 }

@@ -56,36 +56,23 @@ void api_v1_transition(void *app, const struct http_request *req, struct http_re
 	respond_report(res, &rows);
 }
 
-static json_t *text_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *event_json(const struct event_view *e, bool public_view, bool staff)
 {
 	json_t *o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:o}", "id", (json_int_t)e->id,
-			      "at", e->at, "from", text_or_null(e->from_status), "to",
+			      "at", e->at, "from", json_text_or_null(e->from_status), "to",
 			      e->to_status, "actor_role", e->actor_role, "message",
-			      text_or_null(e->message), "scheduled_for",
-			      text_or_null(e->scheduled_for));
+			      json_text_or_null(e->message), "scheduled_for",
+			      json_text_or_null(e->scheduled_for));
 
-	json_object_set_new(o, "reason",
-			    e->reason_label ? json_pack("{s:o, s:s}", "code",
-							text_or_null(e->reason_code), "label",
-							e->reason_label)
-					    : json_null());
+	json_object_set_new(o, "reason", reason_json(e->reason_code, e->reason_label));
 	json_object_set_new(o, "duplicate_of",
-			    e->duplicate_of ? json_pack("{s:I, s:s}", "id",
-							(json_int_t)e->duplicate_of, "number",
-							e->duplicate_of_number ? e->duplicate_of_number
-									       : "")
-					    : json_null());
-	json_object_set_new(o, "service", text_or_null(e->to_service));
-	json_object_set_new(o, "from_service", text_or_null(e->from_service));
+			    report_ref_json(e->duplicate_of, e->duplicate_of_number));
+	json_object_set_new(o, "service", json_text_or_null(e->to_service));
+	json_object_set_new(o, "from_service", json_text_or_null(e->from_service));
 	if (!public_view)
-		json_object_set_new(o, "note", text_or_null(e->note));
+		json_object_set_new(o, "note", json_text_or_null(e->note));
 	if (staff)
-		json_object_set_new(o, "actor_name", text_or_null(e->actor_name));
+		json_object_set_new(o, "actor_name", json_text_or_null(e->actor_name));
 	return o;
 }
 
@@ -209,10 +196,7 @@ void api_v1_reject_reasons(void *app, const struct http_request *req, struct htt
 		http_respond_error(res, &err);
 		return;
 	}
-	list = json_array();
-	for (int i = 0; i < PQntuples(rows); i++)
-		json_array_append_new(list, json_pack("{s:s, s:s}", "code", PQgetvalue(rows, i, 0),
-						      "label", PQgetvalue(rows, i, 1)));
+	list = json_rows(rows, (const char *const[]){"code", "label", NULL});
 	PQclear(rows);
 	http_respond_json(res, 200, json_pack("{s:o}", "reasons", list));
 }
