@@ -377,8 +377,7 @@ BEGIN
         END IF;
         SELECT r.duplicate_of INTO next FROM report r WHERE r.id = root;
         IF NOT FOUND THEN
-            RAISE EXCEPTION USING ERRCODE = 'DM422', HINT = 'not_found', COLUMN = 'duplicate_of',
-                MESSAGE = format('no report has id %s', root);
+            PERFORM dmr_field_error('duplicate_of', format('no report has id %s', root));
         END IF;
         EXIT WHEN next IS NULL;
         root := next;
@@ -463,9 +462,10 @@ $$;
 -- Moves a report to p_to for the bearer of p_token, in one transaction with its event and,
 -- for a duplicate, the move of its followers. The report row is locked, so of two concurrent
 -- transitions the second sees the first's result; p_version, when given, must be the
--- report's current version. Errors: 404, 401, 403 (another service's report, or a move the
--- role never makes), 409 (not from this status: DETAIL lists the allowed ones; or a stale
--- version), 422 (what the target needs). Returns the new version.
+-- report's current version. Errors, in the order checked: 404, 401, 403 (another service's
+-- report), 422 (an unknown status), 403 (a move the role never makes), 409 (a stale version;
+-- not from this status: DETAIL lists the allowed ones), 422 (what the target needs).
+-- Returns the new version.
 CREATE FUNCTION dmr_transition(p_report bigint, p_token text, p_to text, p_note text,
                                p_message text, p_scheduled_for date, p_reason text,
                                p_duplicate_of bigint, p_service text, p_version integer)
@@ -502,16 +502,16 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM report_status WHERE status = p_to) THEN
         PERFORM dmr_field_error('to', format('%s is not a status', p_to));
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM lifecycle_transition t
+                   WHERE t.to_status = p_to AND t.role = a.role) THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM403', HINT = 'forbidden',
+            MESSAGE = format('the %s role never moves a report to %s', a.role, p_to);
+    END IF;
     IF p_version IS NOT NULL AND p_version <> r.version THEN
         RAISE EXCEPTION USING ERRCODE = 'DM409', HINT = 'version_conflict',
             MESSAGE = format('the report changed: it is at version %s, not %s', r.version,
                              p_version),
             DETAIL = json_build_object('version', r.version, 'status', r.status)::text;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM lifecycle_transition t
-                   WHERE t.to_status = p_to AND t.role = a.role) THEN
-        RAISE EXCEPTION USING ERRCODE = 'DM403', HINT = 'forbidden',
-            MESSAGE = format('the %s role never moves a report to %s', a.role, p_to);
     END IF;
     allowed := dmr_allowed_transitions(r.status, a.role, r.transferred_from);
     IF NOT p_to = ANY (allowed) THEN
@@ -767,7 +767,7 @@ END
 $$;
 
 -- A page of a queue, most urgent first: priority, then deadline (overdue reports first, the
--- latest of them at the top), then id. Each (service or sector, status, priority) is one
+-- longest overdue at the top), then id. Each (service or sector, status, priority) is one
 -- bounded scan of a queue index in that order, so the cost follows the page size, not the
 -- number of reports. The cursor is the (priority, expected_at, id) of the last row read.
 CREATE FUNCTION dmr_queue(p_token text, p_service text, p_sector text, p_statuses text[],

@@ -25,6 +25,8 @@ static bool parse_transition(json_t *body, struct transition_input *in, struct d
 	static const char *const known[] = {"to", "note", "message", "scheduled_for", "reason",
 					    "duplicate_of", "service", "version", NULL};
 
+	in->has_duplicate_of = !json_field_missing(json_object_get(body, "duplicate_of"));
+	in->has_version = !json_field_missing(json_object_get(body, "version"));
 	return json_fields_known(body, known, err) &&
 	       json_field_string(body, "to", &in->to, err) &&
 	       json_field_string(body, "note", &in->note, err) &&

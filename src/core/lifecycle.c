@@ -1,5 +1,6 @@
 #include "core/lifecycle.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,12 @@ static bool check_transition(const struct transition_input *in, struct dmr_error
 	if (in->scheduled_for && !text_date_valid(in->scheduled_for))
 		return dmr_fail(err, 422, "invalid_field", "scheduled_for",
 				"scheduled_for must be a date, YYYY-MM-DD");
-	if (in->duplicate_of < 0 || in->version < 0 || in->version > INT32_MAX)
-		return dmr_fail(err, 422, "invalid_field",
-				in->duplicate_of < 0 ? "duplicate_of" : "version",
-				"%s must be a positive integer",
-				in->duplicate_of < 0 ? "duplicate_of" : "version");
+	if (in->has_duplicate_of && in->duplicate_of <= 0)
+		return dmr_fail(err, 422, "invalid_field", "duplicate_of",
+				"duplicate_of must be the id of a report");
+	if (in->has_version && (in->version <= 0 || in->version > INT32_MAX))
+		return dmr_fail(err, 422, "invalid_field", "version",
+				"version must be a positive integer");
 	return report_text_check(in->note, "note", LIFECYCLE_NOTE_MAX, err) &&
 	       report_text_check(in->message, "message", LIFECYCLE_NOTE_MAX, err) &&
 	       report_text_check(in->reason, "reason", LIFECYCLE_REASON_MAX, err) &&
@@ -37,8 +39,8 @@ bool lifecycle_transition(struct db_pool *pool, const struct transition_input *i
 	char id[24], duplicate[24], version[24];
 	const char *params[10] = {id, in->token, in->to, in->note, in->message,
 				  in->scheduled_for, in->reason,
-				  in->duplicate_of ? duplicate : NULL, in->service,
-				  in->version ? version : NULL};
+				  in->has_duplicate_of ? duplicate : NULL, in->service,
+				  in->has_version ? version : NULL};
 	PGresult *res;
 
 	memset(out, 0, sizeof *out);

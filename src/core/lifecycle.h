@@ -27,9 +27,11 @@ struct transition_input {
 	const char *message;       /* public: the services' answer to the citizen */
 	const char *scheduled_for; /* YYYY-MM-DD, with to=scheduled */
 	const char *reason;        /* with to=rejected: a reason code or a free text */
-	long long duplicate_of;    /* with to=rejected: 0 when absent */
+	bool has_duplicate_of;
+	long long duplicate_of;    /* with to=rejected: the original's id */
 	const char *service;       /* with to=transferred: the receiving service's code */
-	long long version;         /* 0: not checked; else the version the caller saw */
+	bool has_version;
+	long long version;         /* the version the caller saw; not checked when absent */
 };
 
 /*
