@@ -15,6 +15,7 @@
 #include "db/pool.h"
 #include "db/statements.h"
 #include "http/server.h"
+#include "notify/outbox.h"
 
 #define DRAIN_SECONDS 10
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
@@ -46,6 +47,7 @@ int main(void)
 	struct dmr_error err;
 	struct dmr_app app;
 	struct http_server *server;
+	struct notifier *notifier;
 	sigset_t stop;
 	int sig = 0;
 
@@ -71,12 +73,22 @@ int main(void)
 		workpool_destroy(app.photo_workers);
 		return 1;
 	}
+	notifier = notifier_start(&cfg, app.pool, &err);
+	if (!notifier) {
+		log_error("%s", err.message);
+		http_server_stop(server, 0);
+		db_pool_destroy(app.pool);
+		workpool_destroy(app.photo_workers);
+		return 1;
+	}
 	log_info("dmrd listening on http://%s:%u (%d threads, %d database connections, "
-		 "%d photo workers)",
-		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool, cfg.photo_threads);
+		 "%d photo workers, %d notification threads; e-mail %s)",
+		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool, cfg.photo_threads,
+		 cfg.notify.threads, cfg.notify.smtp_url ? "on" : "off: kept in the outbox");
 	sigwait(&stop, &sig);
 	log_info("signal %d: draining requests", sig);
 	http_server_stop(server, DRAIN_SECONDS);
+	notifier_stop(notifier);
 	workpool_destroy(app.photo_workers);
 	db_pool_destroy(app.pool);
 	log_info("dmrd stopped");

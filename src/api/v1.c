@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/report_json.h"
+#include "core/report_json.h"
 #include "core/catalog.h"
 #include "core/text.h"
 #include "http/query.h"

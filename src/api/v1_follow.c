@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "api/json_body.h"
-#include "api/report_json.h"
+#include "core/report_json.h"
 #include "api/v1.h"
 #include "core/follow.h"
 #include "core/log.h"

@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "api/json_body.h"
-#include "api/report_json.h"
+#include "core/report_json.h"
 #include "api/v1.h"
 #include "core/text.h"
 #include "http/multipart.h"

@@ -75,6 +75,60 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned s
 	return true;
 }
 
+/* The first line of a file, without its line end: secrets are kept out of the environment. */
+static bool read_secret_file(const char *path, char *out, size_t size, struct dmr_error *err)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return dmr_fail(err, 0, "invalid_config", "DMR_SMTP_PASSWORD_FILE",
+				"cannot read DMR_SMTP_PASSWORD_FILE");
+	ok = fgets(out, (int)size, f) != NULL;
+	fclose(f);
+	if (!ok)
+		out[0] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	return true;
+}
+
+static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
+{
+	struct notify_config *n = &cfg->notify;
+	const char *password_file = env_or("DMR_SMTP_PASSWORD_FILE", NULL);
+	long threads, timeout, retry, retry_max, attempts;
+
+	if (!env_long("DMR_NOTIFY_THREADS", 2, 1, 64, &threads, err) ||
+	    !env_long("DMR_NOTIFY_TIMEOUT_MS", 10000, 100, 600000, &timeout, err) ||
+	    !env_long("DMR_NOTIFY_RETRY_MS", 30000, 10, 86400000, &retry, err) ||
+	    !env_long("DMR_NOTIFY_RETRY_MAX_MS", 21600000, 10, 604800000, &retry_max, err) ||
+	    !env_long("DMR_NOTIFY_MAX_ATTEMPTS", 12, 1, 100, &attempts, err))
+		return false;
+	n->threads = (int)threads;
+	n->timeout_ms = (int)timeout;
+	n->retry_ms = (int)retry;
+	n->retry_max_ms = (int)retry_max;
+	n->max_attempts = (int)attempts;
+	snprintf(n->public_url, sizeof n->public_url, "%s",
+		 env_or("DMR_PUBLIC_URL", ""));
+	if (!n->public_url[0])
+		snprintf(n->public_url, sizeof n->public_url, "http://%s:%u", cfg->listen_host,
+			 cfg->listen_port);
+	if (n->public_url[strlen(n->public_url) - 1] == '/')
+		n->public_url[strlen(n->public_url) - 1] = '\0';
+	n->smtp_url = env_or("DMR_SMTP_URL", NULL);
+	n->smtp_from = env_or("DMR_SMTP_FROM", "Dans ma rue <noreply@localhost>");
+	n->smtp_user = env_or("DMR_SMTP_USER", NULL);
+	snprintf(n->smtp_password, sizeof n->smtp_password, "%s",
+		 env_or("DMR_SMTP_PASSWORD", ""));
+	if (password_file &&
+	    !read_secret_file(password_file, n->smtp_password, sizeof n->smtp_password, err))
+		return false;
+	n->push_url = env_or("DMR_PUSH_URL", NULL);
+	n->push_secret = env_or("DMR_PUSH_SECRET", "");
+	return true;
+}
+
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
@@ -103,5 +157,5 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	cfg->max_body = (size_t)max_body;
 	cfg->database = env_or("DMR_DATABASE", "dbname=dansmarue");
 	cfg->share_dir = env_or("DMR_SHARE_DIR", DMR_DEFAULT_SHARE_DIR);
-	return true;
+	return notify_from_env(cfg, err);
 }

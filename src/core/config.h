@@ -11,13 +11,40 @@
  *   DMR_MAX_BODY    largest request body, in bytes    (1048576)
  *   DMR_MAX_UPLOAD  largest body carrying photos      (50331648: three 15 MB photos and more)
  *   DMR_PHOTO_THREADS  photo workers, lower priority  (the number of online CPUs)
- *   DMR_SHARE_DIR   folder holding sql/ and geo/      (the install's datadir/dansmarue)
+ *   DMR_SHARE_DIR   folder holding sql/, geo/ and templates/ (the install's datadir/dansmarue)
+ *
+ * Notifications (notify/outbox.h):
+ *   DMR_PUBLIC_URL  the service's address, for links  (http://<DMR_LISTEN>)
+ *   DMR_SMTP_URL    smtp://host:port or smtps://...   (none: e-mails wait in the outbox)
+ *   DMR_SMTP_FROM   sender, "Name <address>"          ("Dans ma rue <noreply@localhost>")
+ *   DMR_SMTP_USER, DMR_SMTP_PASSWORD or DMR_SMTP_PASSWORD_FILE   relay credentials
+ *   DMR_PUSH_URL, DMR_PUSH_SECRET   the push gateway  (none: push messages wait)
+ *   DMR_NOTIFY_THREADS        delivery threads        (2)
+ *   DMR_NOTIFY_TIMEOUT_MS     one delivery, at most   (10000)
+ *   DMR_NOTIFY_RETRY_MS       first retry delay       (30000), doubled at each attempt
+ *   DMR_NOTIFY_RETRY_MAX_MS   longest retry delay     (21600000: 6 hours)
+ *   DMR_NOTIFY_MAX_ATTEMPTS   attempts before a message is dead (12)
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
+
+struct notify_config {
+	char public_url[256];
+	const char *smtp_url; /* NULL: no relay */
+	const char *smtp_from;
+	const char *smtp_user;
+	char smtp_password[256]; /* never logged */
+	const char *push_url;    /* NULL: no push gateway */
+	const char *push_secret;
+	int threads;
+	int timeout_ms;
+	int retry_ms;
+	int retry_max_ms;
+	int max_attempts;
+};
 
 struct dmr_config {
 	char listen_host[64];
@@ -29,6 +56,7 @@ struct dmr_config {
 	size_t max_upload;
 	int photo_threads;
 	const char *share_dir;
+	struct notify_config notify;
 };
 
 /* Fills cfg from the environment; on a malformed value, fills err (field = variable name). */

@@ -73,4 +73,10 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PUT_REJECT_REASON] = {"SELECT dmr_put_reject_reason($1, $2, $3, $4::boolean)", 4},
 	[STMT_CATEGORY_DELAYS] = {
 		"SELECT dmr_set_category_delays($1, $2::int, $3::int, $4::float8)", 4},
+	/* The outbox (migration 0004, notify/outbox.h). */
+	[STMT_OUTBOX_CLAIM] = {
+		"SELECT id, message_id, report_id, kind, channel, recipient, vars, attempts,"
+		" webhook_secret FROM dmr_outbox_claim($1::text[], $2::int, $3::int)", 3},
+	[STMT_OUTBOX_DONE] = {
+		"SELECT dmr_outbox_done($1::bigint, $2::boolean, $3, $4::int, $5::int, $6::int)", 6},
 };

@@ -1,7 +1,10 @@
-#ifndef DMR_API_REPORT_JSON_H
-#define DMR_API_REPORT_JSON_H
+#ifndef DMR_CORE_REPORT_JSON_H
+#define DMR_CORE_REPORT_JSON_H
 
-/* The public report of the native API as JSON, and the GeoJSON Feature that carries it. */
+/*
+ * The public report as JSON, and the GeoJSON Feature that carries it: the form of the native
+ * API, which the notifications to services and contractors carry too.
+ */
 
 #include <jansson.h>
 #include <libpq-fe.h>

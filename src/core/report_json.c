@@ -1,4 +1,4 @@
-#include "api/report_json.h"
+#include "core/report_json.h"
 
 #include <stdio.h>
 #include <string.h>

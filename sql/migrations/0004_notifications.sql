@@ -1,0 +1,213 @@
+-- Notifications: what the lifecycle tells people, written in the transaction of the event
+-- that causes it (a transactional outbox), and delivered by the workers of every dmrd node.
+-- Also the order of the live event stream.
+
+-- Where a service hears of its reports: its e-mail (service.email) and/or a webhook, whose
+-- requests are signed with HMAC-SHA256 under the service's secret.
+ALTER TABLE service
+    ADD COLUMN webhook_url    text CHECK (webhook_url ~ '^https?://'),
+    ADD COLUMN webhook_secret text,
+    ADD CONSTRAINT service_webhook_secret CHECK ((webhook_url IS NULL) = (webhook_secret IS NULL));
+
+-- One message to one recipient. kind names the template (templates/mail/<kind>.txt);
+-- message_id is stable across retries, so that a receiver can drop a repeat. vars holds the
+-- placeholders as they were at the event. A pending row is due at next_attempt_at; a worker
+-- that claims it holds it until locked_until (a lease that a killed worker leaves to expire).
+CREATE TABLE outbox (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    message_id      uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    report_id       bigint NOT NULL REFERENCES report (id) ON DELETE CASCADE,
+    event_id        bigint REFERENCES report_event (id) ON DELETE CASCADE,
+    kind            text NOT NULL,
+    channel         text NOT NULL CHECK (channel IN ('email', 'webhook', 'push')),
+    recipient       text NOT NULL,
+    service_id      integer REFERENCES service (id),
+    vars            jsonb NOT NULL,
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    locked_until    timestamptz,
+    last_error      text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    sent_at         timestamptz
+);
+CREATE INDEX outbox_due_idx ON outbox (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX outbox_state_idx ON outbox (state, id);
+CREATE INDEX outbox_report_idx ON outbox (report_id);
+
+-- The placeholders of a report's messages at an event: number, category, address, status
+-- (Dans ma rue's words), date (scheduled_for, dd/mm/yyyy), reason, message (the service's
+-- public answer), done_photo (its SHA-256, for the link). Links are made by dmrd, which knows
+-- its public address.
+CREATE FUNCTION dmr_message_vars(e report_event) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'report_id', r.id,
+        'number', r.number,
+        'category', c.label,
+        'address', r.address,
+        'status', st.dmr_label,
+        'date', to_char(e.scheduled_for, 'DD/MM/YYYY'),
+        'reason', coalesce(rr.label, e.reason),
+        'message', e.message,
+        'done_photo', (SELECT ph.sha256 FROM report_photo ph
+                       WHERE ph.report_id = r.id AND ph.view = 'done'))
+    FROM report r
+    JOIN category c ON c.id = r.category_id
+    JOIN report_status st ON st.status = e.to_status
+    LEFT JOIN reject_reason rr ON rr.code = e.reason
+    WHERE r.id = e.report_id
+$$;
+
+-- Who hears of an event:
+--   the reporter (e-mail, phone): acknowledged, scheduled, resolved and rejected, unless the
+--   reporter made the move (the receipt at creation is queued by dmr_reporter_follows);
+--   the other followers: resolved and rejected;
+--   the service the report went to (creation, transfer, send-back): by e-mail and/or webhook.
+CREATE FUNCTION dmr_enqueue_notifications() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    reporter_kind text;
+    follower_kind text;
+    service_kind text;
+BEGIN
+    -- At creation the reporter is not a follower yet: dmr_reporter_follows queues the receipt.
+    IF NEW.from_status IS NULL THEN
+        service_kind := 'service_new';
+    ELSE
+        IF NEW.to_status IN ('acknowledged', 'scheduled', 'resolved', 'rejected')
+           AND NEW.actor_role <> 'reporter' THEN
+            reporter_kind := NEW.to_status;
+        END IF;
+        IF NEW.to_status IN ('resolved', 'rejected') THEN
+            follower_kind := 'follower_' || NEW.to_status;
+        END IF;
+        IF NEW.to_service IS NOT NULL THEN
+            service_kind := 'service_transferred';
+        END IF;
+    END IF;
+
+    INSERT INTO outbox (report_id, event_id, kind, channel, recipient, vars)
+    SELECT NEW.report_id, NEW.id, k.kind, m.channel, m.recipient, dmr_message_vars(NEW)
+    FROM follower f
+    CROSS JOIN LATERAL (VALUES (CASE WHEN f.reporter THEN reporter_kind ELSE follower_kind END))
+        AS k (kind)
+    CROSS JOIN LATERAL (VALUES ('email', f.email), ('push', f.device_id)) AS m (channel, recipient)
+    WHERE f.report_id = NEW.report_id AND k.kind IS NOT NULL AND m.recipient IS NOT NULL;
+
+    IF service_kind IS NOT NULL THEN
+        INSERT INTO outbox (report_id, event_id, kind, channel, recipient, service_id, vars)
+        SELECT NEW.report_id, NEW.id, service_kind, m.channel, m.recipient, s.id,
+               dmr_message_vars(NEW)
+        FROM service s
+        CROSS JOIN LATERAL (VALUES ('email', s.email), ('webhook', s.webhook_url))
+            AS m (channel, recipient)
+        WHERE s.id = NEW.to_service AND m.recipient IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER report_event_notify AFTER INSERT ON report_event
+    FOR EACH ROW EXECUTE FUNCTION dmr_enqueue_notifications();
+
+-- The reporter's follower row is written after the report and its creation event (by the
+-- trigger on reporter): its receipt is queued there.
+CREATE OR REPLACE FUNCTION dmr_reporter_follows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    created report_event;
+BEGIN
+    INSERT INTO follower (report_id, email, device_id, reporter)
+    VALUES (NEW.report_id, NEW.email, NEW.device_id, true);
+    UPDATE report SET followers = followers + 1 WHERE id = NEW.report_id;
+    SELECT * INTO created FROM report_event
+    WHERE report_id = NEW.report_id AND from_status IS NULL;
+    INSERT INTO outbox (report_id, event_id, kind, channel, recipient, vars)
+    SELECT NEW.report_id, created.id, 'receipt', m.channel, m.recipient,
+           dmr_message_vars(created)
+    FROM (VALUES ('email', NEW.email), ('push', NEW.device_id)) AS m (channel, recipient)
+    WHERE m.recipient IS NOT NULL;
+    RETURN NULL;
+END
+$$;
+
+-- Workers sleep on LISTEN dmr_outbox; one wake-up per statement that queued messages.
+CREATE FUNCTION dmr_outbox_wake() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('dmr_outbox', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER outbox_wake AFTER INSERT ON outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION dmr_outbox_wake();
+
+-- Claims up to p_limit due messages of the given channels for p_lease_ms. SKIP LOCKED lets
+-- every worker of every node claim at once without waiting for each other, and the lease
+-- keeps a claimed row from any other worker until it is done or the lease runs out.
+CREATE FUNCTION dmr_outbox_claim(p_channels text[], p_limit integer, p_lease_ms integer)
+RETURNS TABLE (id bigint, message_id uuid, report_id bigint, kind text, channel text,
+               recipient text, vars jsonb, attempts integer, webhook_secret text)
+LANGUAGE sql AS $$
+    WITH due AS (
+        SELECT o.id FROM outbox o
+        WHERE o.state = 'pending' AND o.next_attempt_at <= now()
+          AND o.channel = ANY (p_channels)
+          AND (o.locked_until IS NULL OR o.locked_until < now())
+        ORDER BY o.next_attempt_at, o.id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE outbox o
+    SET locked_until = now() + make_interval(secs => p_lease_ms / 1000.0),
+        attempts = o.attempts + 1
+    FROM due
+    WHERE o.id = due.id
+    RETURNING o.id, o.message_id, o.report_id, o.kind, o.channel, o.recipient, o.vars,
+              o.attempts, (SELECT s.webhook_secret FROM service s WHERE s.id = o.service_id)
+$$;
+
+-- The outcome of a delivery: sent, or retried after an exponential delay with jitter
+-- (p_base_ms doubled at each attempt, at most p_cap_ms, times a random factor between 0.5
+-- and 1), or dead after p_max_attempts.
+CREATE FUNCTION dmr_outbox_done(p_id bigint, p_ok boolean, p_error text, p_base_ms integer,
+                                p_cap_ms integer, p_max_attempts integer) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE outbox SET
+        state = CASE WHEN p_ok THEN 'sent'
+                     WHEN attempts >= p_max_attempts THEN 'dead'
+                     ELSE 'pending' END,
+        sent_at = CASE WHEN p_ok THEN now() END,
+        last_error = CASE WHEN p_ok THEN last_error ELSE left(p_error, 500) END,
+        locked_until = NULL,
+        next_attempt_at = CASE WHEN p_ok THEN next_attempt_at ELSE
+            now() + make_interval(secs => least(p_cap_ms::float8,
+                                                p_base_ms * power(2, least(attempts - 1, 30)))
+                                          * (0.5 + random() / 2) / 1000.0) END
+    WHERE id = p_id
+$$;
+
+-- How long a worker may sleep: until the next due message (NULL when none is pending).
+CREATE FUNCTION dmr_outbox_next_due(p_channels text[]) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT min(greatest(o.next_attempt_at, coalesce(o.locked_until, o.next_attempt_at)))
+    FROM outbox o
+    WHERE o.state = 'pending' AND o.channel = ANY (p_channels)
+$$;
+
+-- The live stream reads events in the order their transactions became final: each event
+-- keeps its transaction id, and an event is streamed once every transaction older than the
+-- oldest one still running has ended (pg_snapshot_xmin), so no event can appear later
+-- behind one already sent.
+ALTER TABLE report_event ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX report_event_xid_idx ON report_event (xid, id);
+
+CREATE FUNCTION dmr_events_wake() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('dmr_events', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER report_event_wake AFTER INSERT ON report_event
+    FOR EACH STATEMENT EXECUTE FUNCTION dmr_events_wake();

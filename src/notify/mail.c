@@ -1,0 +1,239 @@
+#include "notify/mail.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A growing buffer for the message; `failed` once out of memory. */
+struct buf {
+	char *s;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2 + 256;
+		char *grown = realloc(b->s, cap);
+
+		if (!grown) {
+			b->failed = true;
+			return;
+		}
+		b->s = grown;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* RFC 2047 "B" encoding of a UTF-8 header value, in words of at most 45 bytes of text. */
+static void put_encoded_word(struct buf *b, const char *s)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(s);
+
+	for (size_t start = 0; start < len;) {
+		size_t n = len - start > 45 ? 45 : len - start;
+
+		/* A word never splits a UTF-8 character. */
+		while (start + n < len && ((unsigned char)s[start + n] & 0xC0) == 0x80)
+			n--;
+		puts_(b, start ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
+		for (size_t i = 0; i < n; i += 3) {
+			unsigned v = (unsigned char)s[start + i] << 16;
+			char out[4];
+
+			v |= i + 1 < n ? (unsigned char)s[start + i + 1] << 8 : 0;
+			v |= i + 2 < n ? (unsigned char)s[start + i + 2] : 0;
+			out[0] = b64[(v >> 18) & 63];
+			out[1] = b64[(v >> 12) & 63];
+			out[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+			out[3] = i + 2 < n ? b64[v & 63] : '=';
+			put(b, out, 4);
+		}
+		puts_(b, "?=");
+		start += n;
+	}
+}
+
+/* Quoted-printable (RFC 2045): lines of at most 76 characters, CRLF line ends. */
+static void put_quoted_printable(struct buf *b, const char *s)
+{
+	int column = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char hex[4];
+		bool end_of_line = s[1] == '\n' || s[1] == '\0';
+
+		if (c == '\n') {
+			puts_(b, "\r\n");
+			column = 0;
+			continue;
+		}
+		if (column >= 72) {
+			puts_(b, "=\r\n");
+			column = 0;
+		}
+		if ((c >= 33 && c <= 126 && c != '=' && !(c == '.' && column == 0)) ||
+		    (c == ' ' && !end_of_line)) {
+			put(b, (const char *)&c, 1);
+			column++;
+		} else {
+			snprintf(hex, sizeof hex, "=%02X", c);
+			put(b, hex, 3);
+			column += 3;
+		}
+	}
+	if (column)
+		puts_(b, "\r\n");
+}
+
+/* The address alone, from "Name <address>" or a bare address. */
+static void address_of(const char *from, char *out, size_t size)
+{
+	const char *lt = strrchr(from, '<');
+	const char *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (lt && gt)
+		snprintf(out, size, "%.*s", (int)(gt - lt - 1), lt + 1);
+	else
+		snprintf(out, size, "%s", from);
+}
+
+static void put_from(struct buf *b, const char *from)
+{
+	const char *lt = strrchr(from, '<');
+	char name[256];
+
+	if (!lt || lt == from) {
+		puts_(b, from);
+		return;
+	}
+	snprintf(name, sizeof name, "%.*s", (int)(lt - from), from);
+	name[strcspn(name, "\r\n")] = '\0';
+	while (strlen(name) && name[strlen(name) - 1] == ' ')
+		name[strlen(name) - 1] = '\0';
+	put_encoded_word(b, name);
+	puts_(b, " ");
+	puts_(b, lt);
+}
+
+char *mail_compose(const char *from, const char *to, const char *message_id,
+		   const struct message_text *text)
+{
+	struct buf b = {0};
+	char date[64], from_addr[256];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	address_of(from, from_addr, sizeof from_addr);
+	puts_(&b, "Date: ");
+	puts_(&b, date);
+	puts_(&b, "\r\nFrom: ");
+	put_from(&b, from);
+	puts_(&b, "\r\nTo: <");
+	puts_(&b, to);
+	puts_(&b, ">\r\nMessage-ID: <");
+	puts_(&b, message_id);
+	puts_(&b, "@");
+	puts_(&b, strchr(from_addr, '@') ? strchr(from_addr, '@') + 1 : "dansmarue");
+	puts_(&b, ">\r\nSubject: ");
+	put_encoded_word(&b, text->subject);
+	puts_(&b, "\r\nMIME-Version: 1.0\r\n"
+		  "Content-Type: text/plain; charset=UTF-8\r\n"
+		  "Content-Transfer-Encoding: quoted-printable\r\n"
+		  "Auto-Submitted: auto-generated\r\n\r\n");
+	put_quoted_printable(&b, text->body);
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+struct upload {
+	const char *data;
+	size_t left;
+};
+
+static size_t read_message(char *dest, size_t size, size_t nmemb, void *userp)
+{
+	struct upload *u = userp;
+	size_t n = size * nmemb < u->left ? size * nmemb : u->left;
+
+	memcpy(dest, u->data, n);
+	u->data += n;
+	u->left -= n;
+	return n;
+}
+
+/* Addresses were checked when stored; one that could break the SMTP dialogue is refused. */
+static bool address_safe(const char *to)
+{
+	for (const unsigned char *p = (const unsigned char *)to; *p; p++)
+		if (*p <= ' ' || *p == '<' || *p == '>' || *p == 0x7f)
+			return false;
+	return *to != '\0';
+}
+
+bool mail_send(const struct notify_config *cfg, const char *to, const char *message_id,
+	       const struct message_text *text, struct dmr_error *err)
+{
+	char from_addr[256], error[CURL_ERROR_SIZE] = "";
+	struct curl_slist *rcpt = NULL;
+	struct upload u;
+	char *message;
+	CURL *curl;
+	CURLcode rc;
+
+	if (!address_safe(to))
+		return dmr_fail(err, 0, "smtp", NULL, "unusable recipient address");
+	message = mail_compose(cfg->smtp_from, to, message_id, text);
+	curl = curl_easy_init();
+	rcpt = curl_slist_append(NULL, to);
+	if (!message || !curl || !rcpt) {
+		free(message);
+		curl_easy_cleanup(curl);
+		curl_slist_free_all(rcpt);
+		return dmr_fail(err, 0, "smtp", NULL, "out of memory");
+	}
+	address_of(cfg->smtp_from, from_addr, sizeof from_addr);
+	u = (struct upload){message, strlen(message)};
+	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from_addr);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_message);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+	if (cfg->smtp_user) {
+		curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->smtp_user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->smtp_password);
+	}
+	rc = curl_easy_perform(curl);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(curl);
+	free(message);
+	if (rc != CURLE_OK)
+		return dmr_fail(err, 0, "smtp", NULL, "%s", error[0] ? error : curl_easy_strerror(rc));
+	return true;
+}

@@ -1,0 +1,25 @@
+#ifndef DMR_NOTIFY_MAIL_H
+#define DMR_NOTIFY_MAIL_H
+
+/*
+ * E-mail through the configured SMTP relay (libcurl): smtp:// with STARTTLS when the relay
+ * offers it, or smtps://; credentials from the configuration, never logged. The message is
+ * plain text in UTF-8, quoted-printable, with a Message-ID made of the outbox message's
+ * stable id, so that a repeat delivery can be recognised.
+ */
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "notify/template.h"
+
+/* The whole RFC 5322 message (headers and body), malloc'd; NULL when out of memory. */
+char *mail_compose(const char *from, const char *to, const char *message_id,
+		   const struct message_text *text);
+
+/* Sends one message to one address; err says why it failed (for the outbox). */
+bool mail_send(const struct notify_config *cfg, const char *to, const char *message_id,
+	       const struct message_text *text, struct dmr_error *err);
+
+#endif

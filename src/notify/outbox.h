@@ -1,0 +1,34 @@
+#ifndef DMR_NOTIFY_OUTBOX_H
+#define DMR_NOTIFY_OUTBOX_H
+
+/*
+ * The delivery of the outbox (migration 0004): threads inside dmrd that send the messages
+ * the lifecycle queued in the database, by e-mail (notify/mail.h), webhook and push gateway
+ * (notify/webhook.h). Any number of dmrd nodes may run it on one database.
+ *
+ * A waker thread holds a connection of its own that LISTENs on dmr_outbox, and wakes the
+ * delivery threads when messages are queued or when a retry falls due; it never polls
+ * faster than that. Delivery threads claim due messages (dmr_outbox_claim: FOR UPDATE SKIP
+ * LOCKED and a lease), deliver them, and record the outcome (dmr_outbox_done): sent, or a
+ * retry after an exponential delay with jitter, or dead after DMR_NOTIFY_MAX_ATTEMPTS. A
+ * node killed while delivering leaves its lease to expire: the message is delivered again
+ * (at least once; its id lets the receiver drop the repeat). Channels without a destination
+ * (no DMR_SMTP_URL, no DMR_PUSH_URL) are not claimed: their messages wait in the outbox.
+ */
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "db/pool.h"
+
+struct notifier;
+
+/* Starts the waker and cfg->notify.threads delivery threads; the pool is shared. */
+struct notifier *notifier_start(const struct dmr_config *cfg, struct db_pool *pool,
+				struct dmr_error *err);
+
+/* Lets deliveries under way finish (each is bounded by DMR_NOTIFY_TIMEOUT_MS) and stops. */
+void notifier_stop(struct notifier *n);
+
+#endif
