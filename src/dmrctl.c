@@ -26,6 +26,10 @@ static const char usage[] =
 	"                               contractor (with their services), supervisor or admin\n"
 	"  token list                   list the tokens (never their secret)\n"
 	"  token revoke ID              revoke a token at once\n"
+	"  service notify CODE [--email ADDRESS | --no-email] [--webhook URL | --no-webhook]\n"
+	"                 [--new-secret]\n"
+	"                               where a service hears of its reports; a webhook's\n"
+	"                               secret is printed once, when it is made\n"
 	"\n"
 	"environment: DMR_DATABASE (libpq conninfo), DMR_SHARE_DIR (folder holding sql/ and geo/)\n";
 
@@ -49,7 +53,7 @@ int main(int argc, char **argv)
 	command = argv[1];
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
 	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
-	    strcmp(command, "token")) {
+	    strcmp(command, "token") && strcmp(command, "service")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
 		return 2;
 	}
@@ -67,6 +71,8 @@ int main(int argc, char **argv)
 		rc = ctl_load_reference(conn, argc > 2 ? argv[2] : geo_dir);
 	else if (strcmp(command, "token") == 0)
 		rc = ctl_token(conn, argc - 2, argv + 2);
+	else if (strcmp(command, "service") == 0)
+		rc = ctl_service(conn, argc - 2, argv + 2);
 	else
 		rc = ctl_load_geo(conn, argc - 2, argv + 2);
 	PQfinish(conn);

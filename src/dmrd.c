@@ -16,6 +16,7 @@
 #include "db/statements.h"
 #include "http/server.h"
 #include "notify/outbox.h"
+#include "notify/stream.h"
 
 #define DRAIN_SECONDS 10
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
@@ -60,8 +61,10 @@ int main(void)
 	app.cfg = &cfg;
 	app.pool = db_pool_create(cfg.database, cfg.db_pool, dmr_statements, STMT_COUNT);
 	app.photo_workers = workpool_create(cfg.photo_threads, PHOTO_NICE);
-	if (!app.pool || !app.photo_workers) {
-		log_error("out of memory");
+	app.stream_hub = app.pool ? stream_hub_start(&cfg, app.pool, &err) : NULL;
+	if (!app.pool || !app.photo_workers || !app.stream_hub) {
+		log_error("cannot start: out of memory or threads");
+		stream_hub_destroy(app.stream_hub);
 		db_pool_destroy(app.pool);
 		workpool_destroy(app.photo_workers);
 		return 1;
@@ -69,6 +72,7 @@ int main(void)
 	server = http_server_start(&cfg, api_v1_routes, api_v1_route_count, &app, &err);
 	if (!server) {
 		log_error("%s", err.message);
+		stream_hub_destroy(app.stream_hub);
 		db_pool_destroy(app.pool);
 		workpool_destroy(app.photo_workers);
 		return 1;
@@ -77,6 +81,7 @@ int main(void)
 	if (!notifier) {
 		log_error("%s", err.message);
 		http_server_stop(server, 0);
+		stream_hub_destroy(app.stream_hub);
 		db_pool_destroy(app.pool);
 		workpool_destroy(app.photo_workers);
 		return 1;
@@ -87,8 +92,11 @@ int main(void)
 		 cfg.notify.threads, cfg.notify.smtp_url ? "on" : "off: kept in the outbox");
 	sigwait(&stop, &sig);
 	log_info("signal %d: draining requests", sig);
+	/* Streams end first: they would otherwise hold the drain for its whole length. */
+	stream_hub_close(app.stream_hub);
 	http_server_stop(server, DRAIN_SECONDS);
 	notifier_stop(notifier);
+	stream_hub_destroy(app.stream_hub);
 	workpool_destroy(app.photo_workers);
 	db_pool_destroy(app.pool);
 	log_info("dmrd stopped");

@@ -211,3 +211,99 @@ END
 $$;
 CREATE TRIGGER report_event_wake AFTER INSERT ON report_event
     FOR EACH STATEMENT EXECUTE FUNCTION dmr_events_wake();
+
+-- Final events after (p_after_xid, p_after_id), at most up to (p_until_xid, p_until_id), of
+-- the given services (NULL: all), in stream order, each with the services it concerns (the
+-- report's, and those it left and went to) and its JSON for the stream. No personal data.
+CREATE FUNCTION dmr_stream_events(p_after_xid xid8, p_after_id bigint, p_until_xid xid8,
+                                  p_until_id bigint, p_services integer[], p_limit integer)
+RETURNS TABLE (xid xid8, id bigint, services integer[], data text)
+LANGUAGE sql STABLE AS $$
+    SELECT e.xid, e.id, ARRAY[r.service_id, e.from_service, e.to_service],
+           json_build_object('id', e.id, 'report_id', e.report_id, 'number', r.number,
+                             'at', dmr_utc_text(e.at), 'from', e.from_status,
+                             'to', e.to_status, 'actor_role', e.actor_role,
+                             'service', coalesce(ts.code, s.code), 'from_service', fs.code,
+                             'priority', r.priority, 'category_id', r.category_id,
+                             'arrondissement', r.arrondissement)::text
+    FROM report_event e
+    JOIN report r ON r.id = e.report_id
+    JOIN service s ON s.id = r.service_id
+    LEFT JOIN service ts ON ts.id = e.to_service
+    LEFT JOIN service fs ON fs.id = e.from_service
+    WHERE (e.xid, e.id) > (p_after_xid, p_after_id)
+      AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+      AND (p_until_xid IS NULL OR (e.xid, e.id) <= (p_until_xid, p_until_id))
+      AND (p_services IS NULL OR r.service_id = ANY (p_services)
+           OR e.from_service = ANY (p_services) OR e.to_service = ANY (p_services))
+    ORDER BY e.xid, e.id
+    LIMIT p_limit
+$$;
+
+-- For the admins: the messages of one state (NULL: all), newest first, before p_before_id.
+-- Addresses and device ids are shown only in part: enough to tell them apart, not to use them.
+CREATE FUNCTION dmr_outbox_list(p_token text, p_state text, p_before_id bigint,
+                                p_limit integer) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    page json;
+BEGIN
+    PERFORM dmr_require_role(p_token, '{admin}');
+    IF p_state IS NOT NULL AND p_state NOT IN ('pending', 'sent', 'dead') THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM400', HINT = 'invalid_parameter', COLUMN = 'state',
+            MESSAGE = 'state: pending, sent or dead';
+    END IF;
+    SELECT coalesce(json_agg(json_build_object(
+               'id', o.id, 'message_id', o.message_id, 'report_id', o.report_id,
+               'kind', o.kind, 'channel', o.channel,
+               'recipient', CASE o.channel
+                   WHEN 'email' THEN regexp_replace(o.recipient, '^(.)[^@]*', '\1***')
+                   WHEN 'push' THEN left(o.recipient, 4) || '***'
+                   ELSE o.recipient END,
+               'state', o.state, 'attempts', o.attempts,
+               'next_attempt_at', dmr_utc_text(o.next_attempt_at),
+               'last_error', o.last_error, 'created_at', dmr_utc_text(o.created_at),
+               'sent_at', dmr_utc_text(o.sent_at)) ORDER BY o.id DESC), '[]')
+    INTO page
+    FROM (SELECT * FROM outbox o
+          WHERE (p_state IS NULL OR o.state = p_state)
+            AND (p_before_id IS NULL OR o.id < p_before_id)
+          ORDER BY o.id DESC LIMIT p_limit) o;
+    RETURN page::text;
+END
+$$;
+
+-- For the admins: a dead (or pending) message is tried again now, from its first attempt.
+CREATE FUNCTION dmr_outbox_retry(p_token text, p_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    current_state text;
+BEGIN
+    PERFORM dmr_require_role(p_token, '{admin}');
+    SELECT state INTO current_state FROM outbox WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
+            MESSAGE = format('no message has id %s', p_id);
+    END IF;
+    IF current_state = 'sent' THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM409', HINT = 'already_sent',
+            MESSAGE = 'this message was delivered';
+    END IF;
+    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = now(),
+                      locked_until = NULL
+    WHERE id = p_id;
+END
+$$;
+
+-- For /metrics: messages per state and channel, and the age of the oldest pending one.
+CREATE FUNCTION dmr_outbox_stats()
+RETURNS TABLE (state text, channel text, messages bigint, oldest_seconds double precision)
+LANGUAGE sql STABLE AS $$
+    SELECT s.state, c.channel, count(o.id),
+           coalesce(extract(epoch FROM now() - min(o.created_at)), 0)
+    FROM unnest(ARRAY['pending', 'sent', 'dead']) AS s (state)
+    CROSS JOIN unnest(ARRAY['email', 'webhook', 'push']) AS c (channel)
+    LEFT JOIN outbox o ON o.state = s.state AND o.channel = c.channel
+    GROUP BY s.state, c.channel
+    ORDER BY s.state, c.channel
+$$;

@@ -13,11 +13,13 @@
 #include "core/workpool.h"
 #include "db/pool.h"
 #include "http/server.h"
+#include "notify/stream.h"
 
 struct dmr_app {
 	const struct dmr_config *cfg;
 	struct db_pool *pool;
 	struct workpool *photo_workers;
+	struct stream_hub *stream_hub;
 };
 
 extern const struct http_route api_v1_routes[];
@@ -50,6 +52,14 @@ void api_v1_category_delays(void *app, const struct http_request *req,
 void api_v1_follow(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_unfollow(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_suggestions(void *app, const struct http_request *req, struct http_response *res);
+
+/* The live event stream, Server-Sent Events (api/v1_stream.c). */
+void api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res);
+
+/* For the admins and the monitoring (api/v1_admin.c): the outbox, and /metrics. */
+void api_v1_outbox(void *app, const struct http_request *req, struct http_response *res);
+void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res);
+void api_metrics(void *app, const struct http_request *req, struct http_response *res);
 
 /* The suggestions for a report just created: [] when they cannot be read. */
 json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,

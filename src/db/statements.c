@@ -79,4 +79,13 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		" webhook_secret FROM dmr_outbox_claim($1::text[], $2::int, $3::int)", 3},
 	[STMT_OUTBOX_DONE] = {
 		"SELECT dmr_outbox_done($1::bigint, $2::boolean, $3, $4::int, $5::int, $6::int)", 6},
+	/* The live stream (notify/stream.h); its hub also runs STMT_STREAM_EVENTS unprepared. */
+	[STMT_STREAM_EVENTS] = {
+		"SELECT xid::text, id, services, data FROM dmr_stream_events($1::xid8, $2::bigint,"
+		" $3::xid8, $4::bigint, $5::int[], $6::int)", 6},
+	[STMT_STREAM_SCOPE] = {"SELECT unnest(keys) FROM dmr_queue_scope($1, $2, NULL)", 2},
+	[STMT_OUTBOX_LIST] = {"SELECT dmr_outbox_list($1, $2, $3::bigint, $4::int)", 4},
+	[STMT_OUTBOX_RETRY] = {"SELECT dmr_outbox_retry($1, $2::bigint)", 2},
+	[STMT_OUTBOX_STATS] = {
+		"SELECT state, channel, messages, oldest_seconds FROM dmr_outbox_stats()", 0},
 };

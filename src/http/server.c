@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,15 @@ struct http_server {
 	void *app;
 	size_t max_body, max_upload;
 	atomic_int in_flight;
+};
+
+struct http_stream {
+	struct MHD_Connection *conn;
+	const struct http_stream_source *source;
+	void *cls;
+	pthread_mutex_t lock;
+	bool suspended; /* the connection waits for a wake-up */
+	bool woken;     /* a wake-up came while the connection was not suspended */
 };
 
 /* One request from its first header to the last byte of its answer. */
@@ -118,12 +128,100 @@ void http_respond_error(struct http_response *res, const struct dmr_error *err)
 			  json_pack("{s:o*}", "error", error));
 }
 
+void http_respond_stream(struct http_response *res, const char *content_type,
+			 const struct http_stream_source *source, void *cls)
+{
+	free(res->body);
+	res->body = NULL;
+	res->body_len = 0;
+	res->status = 200;
+	res->content_type = content_type;
+	res->stream = source;
+	res->stream_cls = cls;
+}
+
+void http_stream_wake(struct http_stream *st)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->suspended) {
+		st->suspended = false;
+		MHD_resume_connection(st->conn);
+	} else {
+		st->woken = true;
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+/*
+ * libmicrohttpd asks for more of the body. With nothing ready, the connection is suspended
+ * (a wake-up that came in between is not lost: the source is read again).
+ */
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_stream *st = cls;
+	long n;
+
+	(void)pos;
+	for (;;) {
+		n = st->source->read(st->cls, buf, max);
+		if (n > 0)
+			return n;
+		if (n < 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		pthread_mutex_lock(&st->lock);
+		if (!st->woken) {
+			st->suspended = true;
+			MHD_suspend_connection(st->conn);
+			pthread_mutex_unlock(&st->lock);
+			return 0;
+		}
+		st->woken = false;
+		pthread_mutex_unlock(&st->lock);
+	}
+}
+
+static void free_stream(void *cls)
+{
+	struct http_stream *st = cls;
+
+	st->source->closed(st->cls);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+static struct MHD_Response *stream_response(struct MHD_Connection *conn,
+					    struct http_response *res)
+{
+	struct http_stream *st = calloc(1, sizeof *st);
+	struct MHD_Response *r;
+
+	if (!st) {
+		res->stream->closed(res->stream_cls);
+		return NULL;
+	}
+	st->conn = conn;
+	st->source = res->stream;
+	st->cls = res->stream_cls;
+	pthread_mutex_init(&st->lock, NULL);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, read_stream, st,
+					      free_stream);
+	if (!r) {
+		free_stream(st);
+		return NULL;
+	}
+	st->source->opened(st->cls, st);
+	return r;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+	if (res->stream)
+		r = stream_response(conn, res);
+	else
+		r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(res->body);
 		return MHD_NO;
@@ -334,7 +432,8 @@ struct http_server *http_server_start(const struct dmr_config *cfg, const struct
 {
 	struct http_server *s = calloc(1, sizeof *s);
 	struct sockaddr_storage addr;
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME;
 
 	if (!s) {
 		dmr_fail(err, 0, "out_of_memory", NULL, "out of memory");

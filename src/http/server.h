@@ -29,6 +29,8 @@ struct http_request {
 	const char *params[HTTP_MAX_PARAMS]; /* the {} segments of the route pattern, or "" */
 };
 
+struct http_stream_source;
+
 struct http_response {
 	int status;
 	const char *content_type;
@@ -39,7 +41,32 @@ struct http_response {
 		char name[48];
 		char value[256];
 	} headers[HTTP_MAX_HEADERS];
+	const struct http_stream_source *stream; /* set by http_respond_stream */
+	void *stream_cls;
 };
+
+/*
+ * A body produced over time (Server-Sent Events). While a stream has nothing to send, its
+ * connection is suspended: it holds no worker thread until http_stream_wake.
+ */
+struct http_stream;
+
+struct http_stream_source {
+	/* The stream exists: keep it to wake it. */
+	void (*opened)(void *cls, struct http_stream *stream);
+	/* Fills buf; returns the bytes written, 0 when nothing is ready, -1 to end the body. */
+	long (*read)(void *cls, char *buf, size_t max);
+	/* The connection is over, or the stream never opened: release cls. Once this returns,
+	 * nobody may wake the stream any more. */
+	void (*closed)(void *cls);
+};
+
+/* Answers 200 with a body read from source (closed is called in every case). */
+void http_respond_stream(struct http_response *res, const char *content_type,
+			 const struct http_stream_source *source, void *cls);
+
+/* Something is ready for the stream: its connection resumes (from any thread). */
+void http_stream_wake(struct http_stream *stream);
 
 typedef void (*http_handler)(void *app, const struct http_request *req,
 			     struct http_response *res);

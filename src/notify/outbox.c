@@ -392,3 +392,41 @@ void notifier_stop(struct notifier *n)
 	free(n);
 	curl_global_cleanup();
 }
+
+static bool require_token(const char *token, struct dmr_error *err)
+{
+	return token || dmr_fail(err, 401, "unauthorized", NULL,
+				 "send an admin token as Authorization: Bearer <token>");
+}
+
+PGresult *outbox_list(struct db_pool *pool, const char *token, const char *state,
+		      long long before_id, int limit, struct dmr_error *err)
+{
+	char before[24], count[16];
+	const char *params[4] = {token, state, before_id ? before : NULL, count};
+
+	if (!require_token(token, err))
+		return NULL;
+	snprintf(before, sizeof before, "%lld", before_id);
+	snprintf(count, sizeof count, "%d", limit);
+	return db_query(pool, STMT_OUTBOX_LIST, params, err);
+}
+
+bool outbox_retry(struct db_pool *pool, const char *token, long long id, struct dmr_error *err)
+{
+	char id_text[24];
+	const char *params[2] = {token, id_text};
+	PGresult *res;
+
+	if (!require_token(token, err))
+		return false;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	res = db_query(pool, STMT_OUTBOX_RETRY, params, err);
+	PQclear(res);
+	return res != NULL;
+}
+
+PGresult *outbox_stats(struct db_pool *pool, struct dmr_error *err)
+{
+	return db_query(pool, STMT_OUTBOX_STATS, NULL, err);
+}

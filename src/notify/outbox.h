@@ -28,6 +28,19 @@ struct notifier;
 struct notifier *notifier_start(const struct dmr_config *cfg, struct db_pool *pool,
 				struct dmr_error *err);
 
+/*
+ * For the admins (401/403 otherwise): one JSON array of the messages in that state (NULL:
+ * all), newest first, ids below before_id (0: from the newest); recipients shown in part.
+ */
+PGresult *outbox_list(struct db_pool *pool, const char *token, const char *state,
+		      long long before_id, int limit, struct dmr_error *err);
+
+/* Tries a dead or pending message again now (404 unknown, 409 already sent). */
+bool outbox_retry(struct db_pool *pool, const char *token, long long id, struct dmr_error *err);
+
+/* Columns: state, channel, messages, age in seconds of the oldest one; every pair listed. */
+PGresult *outbox_stats(struct db_pool *pool, struct dmr_error *err);
+
 /* Lets deliveries under way finish (each is bounded by DMR_NOTIFY_TIMEOUT_MS) and stops. */
 void notifier_stop(struct notifier *n);
 

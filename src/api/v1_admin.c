@@ -1,0 +1,102 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/v1.h"
+#include "http/query.h"
+#include "notify/outbox.h"
+
+#define OUTBOX_LIMIT_MAX 500
+
+void api_v1_outbox(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	const char *state;
+	long long before = 0, limit = 50;
+	bool present;
+	PGresult *page = NULL;
+	json_t *messages = NULL;
+
+	if (query_text(req, "state", &state, &err) &&
+	    query_int(req, "before", false, &before, &present, &err) &&
+	    query_int(req, "limit", false, &limit, &present, &err)) {
+		if (limit < 1 || limit > OUTBOX_LIMIT_MAX || before < 0)
+			dmr_fail(&err, 400, "invalid_parameter", before < 0 ? "before" : "limit",
+				 "limit: 1 to %d; before: a message id", OUTBOX_LIMIT_MAX);
+		else
+			page = outbox_list(a->pool, http_bearer_token(req), state, before,
+					   (int)limit, &err);
+	}
+	if (page)
+		messages = json_loads(PQgetvalue(page, 0, 0), 0, NULL);
+	PQclear(page);
+	if (!messages) {
+		if (page)
+			dmr_fail(&err, 500, "internal_error", NULL, "unreadable outbox page");
+		http_respond_error(res, &err);
+		return;
+	}
+	http_add_header(res, "Cache-Control", "private, no-store");
+	http_respond_json(res, 200, json_pack("{s:o}", "messages", messages));
+}
+
+void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	long long id;
+
+	if (!parse_int_strict(req->params[0], &id) || id <= 0) {
+		dmr_fail(&err, 404, "not_found", NULL, "no message has id %.40s", req->params[0]);
+		http_respond_error(res, &err);
+		return;
+	}
+	if (!outbox_retry(a->pool, http_bearer_token(req), id, &err)) {
+		http_respond_error(res, &err);
+		return;
+	}
+	http_respond_json(res, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "state",
+					      "pending"));
+}
+
+/* Prometheus text format: the outbox by state and channel. No personal data. */
+void api_metrics(void *app, const struct http_request *req, struct http_response *res)
+{
+	struct dmr_app *a = app;
+	struct dmr_error err;
+	PGresult *stats = outbox_stats(a->pool, &err);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)req;
+	if (!stats) {
+		http_respond_error(res, &err);
+		return;
+	}
+	out = open_memstream(&text, &len);
+	if (out) {
+		fputs("# HELP dmr_outbox_messages Notifications in the outbox.\n"
+		      "# TYPE dmr_outbox_messages gauge\n", out);
+		for (int i = 0; i < PQntuples(stats); i++)
+			fprintf(out, "dmr_outbox_messages{state=\"%s\",channel=\"%s\"} %s\n",
+				PQgetvalue(stats, i, 0), PQgetvalue(stats, i, 1),
+				PQgetvalue(stats, i, 2));
+		fputs("# HELP dmr_outbox_oldest_seconds Age of the oldest message in each state.\n"
+		      "# TYPE dmr_outbox_oldest_seconds gauge\n", out);
+		for (int i = 0; i < PQntuples(stats); i++)
+			fprintf(out, "dmr_outbox_oldest_seconds{state=\"%s\",channel=\"%s\"} %s\n",
+				PQgetvalue(stats, i, 0), PQgetvalue(stats, i, 1),
+				PQgetvalue(stats, i, 3));
+		fclose(out);
+	}
+	PQclear(stats);
+	if (!text) {
+		dmr_fail(&err, 500, "internal_error", NULL, "out of memory");
+		http_respond_error(res, &err);
+		return;
+	}
+	http_respond_text(res, 200, "text/plain; version=0.0.4", text, len);
+	free(text);
+}
