@@ -125,7 +125,10 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	    !read_secret_file(password_file, n->smtp_password, sizeof n->smtp_password, err))
 		return false;
 	n->push_url = env_or("DMR_PUSH_URL", NULL);
-	n->push_secret = env_or("DMR_PUSH_SECRET", "");
+	n->push_secret = env_or("DMR_PUSH_SECRET", NULL);
+	if (n->push_url && !n->push_secret)
+		return dmr_fail(err, 0, "invalid_config", "DMR_PUSH_SECRET",
+				"DMR_PUSH_URL needs DMR_PUSH_SECRET, the key of its signatures");
 	return true;
 }
 
