@@ -38,7 +38,10 @@ static void puts_(struct buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* RFC 2047 "B" encoding of a UTF-8 header value, in words of at most 45 bytes of text. */
+/*
+ * RFC 2047 "B" encoding of a UTF-8 header value, in words of at most 36 bytes of text, so
+ * that a header line stays under 78 characters.
+ */
 static void put_encoded_word(struct buf *b, const char *s)
 {
 	static const char b64[] =
@@ -46,7 +49,7 @@ static void put_encoded_word(struct buf *b, const char *s)
 	size_t len = strlen(s);
 
 	for (size_t start = 0; start < len;) {
-		size_t n = len - start > 45 ? 45 : len - start;
+		size_t n = len - start > 36 ? 36 : len - start;
 
 		/* A word never splits a UTF-8 character. */
 		while (start + n < len && ((unsigned char)s[start + n] & 0xC0) == 0x80)

@@ -183,7 +183,8 @@ bool template_render(const char *share_dir, const char *kind, json_t *vars,
 		free(body.s);
 		return false;
 	}
-	subject.s[strcspn(subject.s, "\n")] = '\0';
+	if (subject.len && subject.s[subject.len - 1] == '\n')
+		subject.s[subject.len - 1] = '\0';
 	flatten(subject.s);
 	out->subject = subject.s;
 	out->body = body.s;
