@@ -12,7 +12,8 @@ ALTER TABLE service
 -- One message to one recipient. kind names the template (templates/mail/<kind>.txt);
 -- message_id is stable across retries, so that a receiver can drop a repeat. vars holds the
 -- placeholders as they were at the event. A pending row is due at next_attempt_at; a worker
--- that claims it holds it until locked_until (a lease that a killed worker leaves to expire).
+-- that claims it holds it until locked_until (a lease that a killed worker leaves to expire);
+-- lease_id names that claim, so that an outcome recorded after its lease is ignored.
 CREATE TABLE outbox (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     message_id      uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
@@ -27,6 +28,7 @@ CREATE TABLE outbox (
     attempts        integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     locked_until    timestamptz,
+    lease_id        uuid,
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now(),
     sent_at         timestamptz
@@ -147,7 +149,8 @@ CREATE TRIGGER outbox_wake AFTER INSERT ON outbox
 -- keeps a claimed row from any other worker until it is done or the lease runs out.
 CREATE FUNCTION dmr_outbox_claim(p_channels text[], p_limit integer, p_lease_ms integer)
 RETURNS TABLE (id bigint, message_id uuid, report_id bigint, kind text, channel text,
-               recipient text, vars jsonb, attempts integer, webhook_secret text)
+               recipient text, vars jsonb, attempts integer, webhook_secret text,
+               lease_id uuid)
 LANGUAGE sql AS $$
     WITH due AS (
         SELECT o.id FROM outbox o
@@ -160,19 +163,25 @@ LANGUAGE sql AS $$
     )
     UPDATE outbox o
     SET locked_until = now() + make_interval(secs => p_lease_ms / 1000.0),
+        lease_id = gen_random_uuid(),
         attempts = o.attempts + 1
     FROM due
     WHERE o.id = due.id
     RETURNING o.id, o.message_id, o.report_id, o.kind, o.channel, o.recipient, o.vars,
-              o.attempts, (SELECT s.webhook_secret FROM service s WHERE s.id = o.service_id)
+              o.attempts, (SELECT s.webhook_secret FROM service s WHERE s.id = o.service_id),
+              o.lease_id
 $$;
 
--- The outcome of a delivery: sent, or retried after an exponential delay with jitter
--- (p_base_ms doubled at each attempt, at most p_cap_ms, times a random factor between 0.5
--- and 1), or dead after p_max_attempts.
-CREATE FUNCTION dmr_outbox_done(p_id bigint, p_ok boolean, p_error text, p_base_ms integer,
-                                p_cap_ms integer, p_max_attempts integer) RETURNS void
+-- The outcome of a delivery under the claim p_lease: sent, or retried after an exponential
+-- delay with jitter (p_base_ms doubled at each attempt, at most p_cap_ms, times a random
+-- factor between 0.5 and 1), or dead after p_max_attempts. The outcome of a claim whose
+-- lease ran out (another worker has the message now) changes nothing. A failure wakes the
+-- wakers, so that they sleep until the retry rather than until the lease would have ended.
+CREATE FUNCTION dmr_outbox_done(p_id bigint, p_lease uuid, p_ok boolean, p_error text,
+                                p_base_ms integer, p_cap_ms integer, p_max_attempts integer)
+RETURNS void
 LANGUAGE sql AS $$
+    SELECT pg_notify('dmr_outbox', '') WHERE NOT p_ok;
     UPDATE outbox SET
         state = CASE WHEN p_ok THEN 'sent'
                      WHEN attempts >= p_max_attempts THEN 'dead'
@@ -180,11 +189,12 @@ LANGUAGE sql AS $$
         sent_at = CASE WHEN p_ok THEN now() END,
         last_error = CASE WHEN p_ok THEN last_error ELSE left(p_error, 500) END,
         locked_until = NULL,
+        lease_id = NULL,
         next_attempt_at = CASE WHEN p_ok THEN next_attempt_at ELSE
             now() + make_interval(secs => least(p_cap_ms::float8,
                                                 p_base_ms * power(2, least(attempts - 1, 30)))
                                           * (0.5 + random() / 2) / 1000.0) END
-    WHERE id = p_id
+    WHERE id = p_id AND lease_id = p_lease
 $$;
 
 -- How long a worker may sleep: until the next due message (NULL when none is pending).
@@ -290,8 +300,9 @@ BEGIN
             MESSAGE = 'this message was delivered';
     END IF;
     UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = now(),
-                      locked_until = NULL
+                      locked_until = NULL, lease_id = NULL
     WHERE id = p_id;
+    PERFORM pg_notify('dmr_outbox', '');
 END
 $$;
 

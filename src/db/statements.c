@@ -76,9 +76,10 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	/* The outbox (migration 0004, notify/outbox.h). */
 	[STMT_OUTBOX_CLAIM] = {
 		"SELECT id, message_id, report_id, kind, channel, recipient, vars, attempts,"
-		" webhook_secret FROM dmr_outbox_claim($1::text[], $2::int, $3::int)", 3},
+		" webhook_secret, lease_id FROM dmr_outbox_claim($1::text[], $2::int, $3::int)", 3},
 	[STMT_OUTBOX_DONE] = {
-		"SELECT dmr_outbox_done($1::bigint, $2::boolean, $3, $4::int, $5::int, $6::int)", 6},
+		"SELECT dmr_outbox_done($1::bigint, $2::uuid, $3::boolean, $4, $5::int, $6::int,"
+		" $7::int)", 7},
 	/* The live stream (notify/stream.h); its hub also runs STMT_STREAM_EVENTS unprepared. */
 	[STMT_STREAM_EVENTS] = {
 		"SELECT xid::text, id, services, data FROM dmr_stream_events($1::xid8, $2::bigint,"

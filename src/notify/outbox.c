@@ -19,7 +19,6 @@
 #include "notify/template.h"
 #include "notify/webhook.h"
 
-#define CLAIM_BATCH 4
 #define IDLE_WAIT_MS 30000 /* the longest sleep: a missed wake-up costs at most this */
 #define RECONNECT_WAIT_MS 1000
 
@@ -42,7 +41,9 @@ struct notifier {
 /* One claimed message (a row of dmr_outbox_claim). */
 struct claimed {
 	const char *id, *message_id, *report_id, *kind, *channel, *recipient, *vars;
-	const char *secret; /* the webhook's, NULL otherwise */
+	const char *secret; /* the webhook's; NULL if the service has no webhook any more */
+	const char *lease;  /* the claim, which the outcome must name */
+	const char *attempt;
 };
 
 static void wake_workers(struct notifier *n)
@@ -139,6 +140,8 @@ static bool deliver_webhook(struct notifier *n, const struct claimed *m, json_t 
 	struct report_view view;
 	json_t *report;
 
+	if (!m->secret)
+		return dmr_fail(err, 0, "webhook", NULL, "the service has no webhook any more");
 	if (!report_get(n->pool, strtoll(m->report_id, NULL, 10), &rows, err))
 		return false;
 	report_view_read(&rows, 0, &view);
@@ -171,8 +174,8 @@ static void record_outcome(struct notifier *n, const struct claimed *m, bool ok,
 			   const struct dmr_error *failure)
 {
 	char base[16], cap[16], attempts[16];
-	const char *params[6] = {m->id, ok ? "true" : "false", ok ? NULL : failure->message,
-				 base, cap, attempts};
+	const char *params[7] = {m->id, m->lease, ok ? "true" : "false",
+				 ok ? NULL : failure->message, base, cap, attempts};
 	struct dmr_error err;
 	PGresult *res;
 
@@ -186,37 +189,37 @@ static void record_outcome(struct notifier *n, const struct claimed *m, bool ok,
 	PQclear(res);
 }
 
-/* Claims and delivers one batch; returns how many messages it claimed. */
-static int deliver_batch(struct notifier *n)
+/*
+ * Claims and delivers one message; false when none was due. One at a time, so that each
+ * delivery starts with a lease of its own and cannot outlive it.
+ */
+static bool deliver_one(struct notifier *n)
 {
-	char batch[8];
-	const char *params[3] = {n->channels, batch, n->lease_ms};
-	struct dmr_error err;
-	PGresult *res;
-	int count;
+	const char *params[3] = {n->channels, "1", n->lease_ms};
+	struct dmr_error err, failure;
+	struct claimed m;
+	PGresult *res = db_query(n->pool, STMT_OUTBOX_CLAIM, params, &err);
+	bool ok;
 
-	snprintf(batch, sizeof batch, "%d", CLAIM_BATCH);
-	res = db_query(n->pool, STMT_OUTBOX_CLAIM, params, &err);
 	if (!res) {
 		log_warn("outbox: cannot claim messages: %s", err.message);
-		return 0;
+		return false;
 	}
-	count = PQntuples(res);
-	for (int i = 0; i < count; i++) {
-		struct claimed m = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-				    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-				    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
-				    PQgetvalue(res, i, 6), db_value(res, i, 8)};
-		struct dmr_error failure;
-		bool ok = deliver(n, &m, &failure);
-
-		if (!ok)
-			log_warn("outbox %s (%s, %s): attempt %s failed: %s", m.id, m.kind, m.channel,
-				 PQgetvalue(res, i, 7), failure.message);
-		record_outcome(n, &m, ok, &failure);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return false;
 	}
+	m = (struct claimed){PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+			     PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+			     PQgetvalue(res, 0, 6), db_value(res, 0, 8), PQgetvalue(res, 0, 9),
+			     PQgetvalue(res, 0, 7)};
+	ok = deliver(n, &m, &failure);
+	if (!ok)
+		log_warn("outbox %s (%s, %s): attempt %s failed: %s", m.id, m.kind, m.channel,
+			 m.attempt, failure.message);
+	record_outcome(n, &m, ok, &failure);
 	PQclear(res);
-	return count;
+	return true;
 }
 
 static void *worker_main(void *arg)
@@ -232,7 +235,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&n->lock);
 		if (stopping(n))
 			return NULL;
-		while (!stopping(n) && deliver_batch(n) == CLAIM_BATCH)
+		while (!stopping(n) && deliver_one(n))
 			;
 	}
 }
@@ -329,7 +332,7 @@ static void set_channels(struct notifier *n)
 
 	snprintf(n->channels, sizeof n->channels, "{webhook%s%s}", c->smtp_url ? ",email" : "",
 		 c->push_url ? ",push" : "");
-	/* A delivery never outlives its lease: the lease is three timeouts and some. */
+	/* A delivery (with its wait for a pooled connection) never outlives its lease. */
 	snprintf(n->lease_ms, sizeof n->lease_ms, "%d", 3 * c->timeout_ms + 5000);
 }
 

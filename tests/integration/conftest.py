@@ -42,7 +42,8 @@ def dmrd(tmp_path_factory):
         if not os.environ.get(name):
             pytest.fail(f"{name} is not set: run the suite through `deploy/local test`",
                         pytrace=False)
-    server = Dmrd(tmp_path_factory.mktemp("dmrd") / "dmrd.log")
+    server = Dmrd(tmp_path_factory.mktemp("dmrd") / "dmrd.log",
+                  {"DMR_PUBLIC_URL": harness.PUBLIC_URL})
     try:
         server.wait_healthy(timeout=20)
     except BaseException:

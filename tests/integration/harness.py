@@ -16,6 +16,9 @@ import urllib.parse
 from collections import namedtuple
 
 API = "/api/v1"
+# DMR_PUBLIC_URL of the session dmrd and of the nodes of test_notify.py: the links of the
+# notifications, whichever dmrd delivers them.
+PUBLIC_URL = "https://dansmarue.test"
 
 
 def env(name):

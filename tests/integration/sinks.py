@@ -22,6 +22,12 @@ class _Store:
             self.items.append(item)
             self.cond.notify_all()
 
+    def touch(self, change):
+        """Apply change() to an item already stored, waking the waiters."""
+        with self.cond:
+            change()
+            self.cond.notify_all()
+
     def wait_for(self, predicate, timeout=10.0):
         """The items once predicate(items) holds, or AssertionError after timeout seconds."""
         deadline = time.monotonic() + timeout
@@ -41,7 +47,7 @@ class Mail:
         self.raw = data
         self.message = email.message_from_bytes(data, policy=email.policy.default)
         self.subject = str(self.message["Subject"])
-        self.body = self.message.get_content()
+        self.body = self.message.get_content().replace("\r\n", "\n")  # decoded, "\n" ends
         self.message_id = str(self.message["Message-ID"])
 
     def __repr__(self):
@@ -140,38 +146,61 @@ class SmtpSink(_Sink):
 
 
 class Hook:
-    def __init__(self, path, headers, body):
+    """One request to the HTTP sink: what came, the status answered, and when (monotonic
+    clock) the request arrived (`started`) and its answer was written (`ended`, None until
+    then)."""
+
+    def __init__(self, path, headers, body, status, started):
         self.path = path
         self.headers = headers
         self.raw = body
         self.json = json.loads(body)
+        self.status = status
+        self.started = started
+        self.ended = None
+
+    @property
+    def id(self):
+        return self.headers.get("X-Dansmarue-Id")
+
+    @property
+    def taken(self):
+        return 200 <= self.status < 300
 
     def __repr__(self):
-        return f"Hook({self.path}, {self.json.get('kind')!r})"
+        return f"Hook({self.path}, {self.json.get('kind')!r}, {self.status}, {self.id})"
 
 
 class _HttpHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
+        started = time.monotonic()
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        status = self.server.sink.status
-        if 200 <= status < 300:
-            self.server.store.add(Hook(self.path, dict(self.headers), body))
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        sink = self.server.sink
+        hook = Hook(self.path, dict(self.headers), body, sink.status, started)
+        self.server.store.add(hook)
+        time.sleep(sink.delay)
+        try:
+            self.send_response(hook.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except ConnectionError:
+            pass  # the sender was killed while the sink held its request
+        self.server.store.touch(lambda: setattr(hook, "ended", time.monotonic()))
 
     def log_message(self, *args):
         pass
 
 
 class HttpSink(_Sink):
-    """Answers `status` (200 by default) to every POST and keeps the ones it took (2xx)."""
+    """Answers `status` (200 by default) to every POST, after `delay` seconds, and keeps every
+    request it got (`taken`: those answered 2xx)."""
 
     handler = _HttpHandler
 
     def __init__(self, port=None):
         super().__init__(port)
         self.status = 200
+        self.delay = 0.0
 
     def url(self, path="/hook"):
         return f"http://127.0.0.1:{self.port}{path}"
