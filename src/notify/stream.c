@@ -206,7 +206,7 @@ static void *reader_main(void *arg)
 			poll(&stop, 1, 1000);
 			continue;
 		}
-		while ((n = read_events(hub, conn)) == atoi(READ_BATCH))
+		while ((n = read_events(hub, conn)) == atoi(READ_BATCH) && !hub_closed(hub))
 			;
 		if (n < 0 || !wait_events(hub, conn)) {
 			log_warn("event stream: lost the database connection; reconnecting");
