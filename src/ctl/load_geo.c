@@ -168,6 +168,8 @@ static int load_file(PGconn *conn, const char *path, const char *kind, const cha
 		fprintf(stderr, "dmrctl: %s not loaded; nothing changed\n", path);
 		return 1;
 	}
+	if (!ctl_exec(conn, "ANALYZE area, sector"))
+		return 1;
 	printf("%s: %d %s features, %d inserted, %d updated, %d unchanged\n", path,
 	       n.inserted + n.updated + n.unchanged, kind, n.inserted, n.updated, n.unchanged);
 	return 0;

@@ -148,5 +148,6 @@ int ctl_load_reference(PGconn *conn, const char *geo_dir)
 		fprintf(stderr, "dmrctl: reference data not loaded; nothing changed\n");
 		return 1;
 	}
-	return 0;
+	/* Too few rows change for autovacuum to analyze these tables: the planner needs it. */
+	return ctl_exec(conn, "ANALYZE service, category, sector") ? 0 : 1;
 }
