@@ -123,7 +123,8 @@ CREATE TRIGGER report_deadline BEFORE INSERT ON report
     FOR EACH ROW WHEN (NEW.expected_at IS NULL) EXECUTE FUNCTION dmr_report_deadline();
 
 -- The append-only history. message is public; note, the actor's role and token are for the
--- staff and the reporter (see dmr_report_events).
+-- staff and the reporter (see dmr_report_events). service_id is the service the report was
+-- with once the event happened; from_service and to_service mark routing and transfers.
 CREATE TABLE report_event (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     report_id     bigint NOT NULL REFERENCES report (id) ON DELETE CASCADE,
@@ -138,6 +139,7 @@ CREATE TABLE report_event (
     scheduled_for date,
     reason        text,
     duplicate_of  bigint REFERENCES report (id),
+    service_id    integer NOT NULL REFERENCES service (id),
     from_service  integer REFERENCES service (id),
     to_service    integer REFERENCES service (id)
 );
@@ -155,16 +157,16 @@ CREATE TRIGGER report_event_append_only BEFORE UPDATE ON report_event
 CREATE FUNCTION dmr_report_created() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO report_event (report_id, at, actor_role, to_status, to_service)
-    VALUES (NEW.id, NEW.created_at, 'reporter', NEW.status, NEW.service_id);
+    INSERT INTO report_event (report_id, at, actor_role, to_status, service_id, to_service)
+    VALUES (NEW.id, NEW.created_at, 'reporter', NEW.status, NEW.service_id, NEW.service_id);
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER report_created AFTER INSERT ON report
     FOR EACH ROW EXECUTE FUNCTION dmr_report_created();
 
-INSERT INTO report_event (report_id, at, actor_role, to_status, to_service)
-SELECT id, created_at, 'reporter', 'new', service_id FROM report;
+INSERT INTO report_event (report_id, at, actor_role, to_status, service_id, to_service)
+SELECT id, created_at, 'reporter', 'new', service_id, service_id FROM report;
 
 -- People who follow a report ("je suis aussi concerné"), the reporter among them. Personal
 -- data: only the count reaches a public answer.
@@ -569,10 +571,11 @@ BEGIN
     WHERE id = p_report;
 
     INSERT INTO report_event (report_id, actor_role, token_id, from_status, to_status, message,
-                              note, scheduled_for, reason, duplicate_of, from_service, to_service)
+                              note, scheduled_for, reason, duplicate_of, service_id,
+                              from_service, to_service)
     VALUES (p_report, a.role, a.token_id, r.status, p_to, p_message, p_note, p_scheduled_for,
-            reason, original, CASE WHEN new_service IS NOT NULL THEN r.service_id END,
-            new_service);
+            reason, original, coalesce(new_service, r.service_id),
+            CASE WHEN new_service IS NOT NULL THEN r.service_id END, new_service);
 
     IF original IS NOT NULL THEN
         PERFORM dmr_move_followers(p_report, original);

@@ -23,7 +23,7 @@
 
 struct ring_entry {
 	uint64_t seq;
-	int services[3];
+	int services[2]; /* the event's service, and the one the report left (0: none) */
 	char *text; /* "id: ..\nevent: report\ndata: ..\n\n" */
 	size_t len;
 };
@@ -84,12 +84,12 @@ static char *sse_text(const char *xid, const char *id, const char *data, size_t 
 	return text;
 }
 
-/* "{1,2,3}" from the result's int[] text, into at most three ids (absent ones are 0). */
-static void read_services(const char *array, int out[3])
+/* "{1,2}" or "{1,NULL}" from the result's int[] text (absent ones are 0). */
+static void read_services(const char *array, int out[2])
 {
 	const char *p = array + (*array == '{');
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		out[i] = (int)strtol(p, NULL, 10);
 		p = strchr(p, ',');
 		if (!p)
@@ -390,7 +390,7 @@ void stream_client_set_waker(struct stream_client *c, void (*wake)(void *arg), v
 
 static bool concerns(const struct stream_client *c, const struct ring_entry *e)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 2; i++)
 		for (int j = 0; e->services[i] && j < c->nservices; j++)
 			if (e->services[i] == c->services[j])
 				return true;
