@@ -60,6 +60,16 @@ void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_
 					      "pending"));
 }
 
+/* One gauge per (state, channel) row of outbox_stats, its value from column col. */
+static void print_gauge(FILE *out, const PGresult *stats, const char *name, const char *help,
+			int col)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (int i = 0; i < PQntuples(stats); i++)
+		fprintf(out, "%s{state=\"%s\",channel=\"%s\"} %s\n", name, PQgetvalue(stats, i, 0),
+			PQgetvalue(stats, i, 1), PQgetvalue(stats, i, col));
+}
+
 /* Prometheus text format: the outbox by state and channel. No personal data. */
 void api_metrics(void *app, const struct http_request *req, struct http_response *res)
 {
@@ -77,18 +87,9 @@ void api_metrics(void *app, const struct http_request *req, struct http_response
 	}
 	out = open_memstream(&text, &len);
 	if (out) {
-		fputs("# HELP dmr_outbox_messages Notifications in the outbox.\n"
-		      "# TYPE dmr_outbox_messages gauge\n", out);
-		for (int i = 0; i < PQntuples(stats); i++)
-			fprintf(out, "dmr_outbox_messages{state=\"%s\",channel=\"%s\"} %s\n",
-				PQgetvalue(stats, i, 0), PQgetvalue(stats, i, 1),
-				PQgetvalue(stats, i, 2));
-		fputs("# HELP dmr_outbox_oldest_seconds Age of the oldest message in each state.\n"
-		      "# TYPE dmr_outbox_oldest_seconds gauge\n", out);
-		for (int i = 0; i < PQntuples(stats); i++)
-			fprintf(out, "dmr_outbox_oldest_seconds{state=\"%s\",channel=\"%s\"} %s\n",
-				PQgetvalue(stats, i, 0), PQgetvalue(stats, i, 1),
-				PQgetvalue(stats, i, 3));
+		print_gauge(out, stats, "dmr_outbox_messages", "Notifications in the outbox.", 2);
+		print_gauge(out, stats, "dmr_outbox_oldest_seconds",
+			    "Age of the oldest message in each state.", 3);
 		fclose(out);
 	}
 	PQclear(stats);

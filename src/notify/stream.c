@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/textbuf.h"
 #include "db/statements.h"
 
 #define RING_SIZE 8192
@@ -50,8 +51,8 @@ struct stream_client {
 	int nservices;
 	uint64_t next_seq; /* ring position */
 	size_t offset;     /* bytes of the current entry already sent */
-	char *backlog;     /* what the client missed, from the database */
-	size_t backlog_len, backlog_sent;
+	struct textbuf backlog; /* what the client missed, from the database */
+	size_t backlog_sent;
 	bool truncated;    /* the backlog was cut: end after it */
 	time_t last_write;
 	void (*wake)(void *arg);
@@ -71,17 +72,16 @@ bool stream_event_id_valid(const char *id)
 	return y > 0 && y < 19 && rest[y] == '\0';
 }
 
-/* One event as SSE text; NULL when out of memory. */
-static char *sse_text(const char *xid, const char *id, const char *data, size_t *len)
+/* One event as SSE text, appended to t. */
+static void sse_append(struct textbuf *t, const char *xid, const char *id, const char *data)
 {
-	int n = snprintf(NULL, 0, "id: %s.%s\nevent: report\ndata: %s\n\n", xid, id, data);
-	char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
-
-	if (!text)
-		return NULL;
-	snprintf(text, (size_t)n + 1, "id: %s.%s\nevent: report\ndata: %s\n\n", xid, id, data);
-	*len = (size_t)n;
-	return text;
+	textbuf_puts(t, "id: ");
+	textbuf_puts(t, xid);
+	textbuf_puts(t, ".");
+	textbuf_puts(t, id);
+	textbuf_puts(t, "\nevent: report\ndata: ");
+	textbuf_puts(t, data);
+	textbuf_puts(t, "\n\n");
 }
 
 /* "{1,2}" or "{1,NULL}" from the result's int[] text (absent ones are 0). */
@@ -111,15 +111,16 @@ static void append_events(struct stream_hub *hub, PGresult *res)
 	pthread_mutex_lock(&hub->lock);
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct ring_entry *e = &hub->ring[hub->next_seq % RING_SIZE];
-		size_t len;
-		char *text = sse_text(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-				      PQgetvalue(res, i, 3), &len);
+		struct textbuf text = {0};
 
-		if (!text)
+		sse_append(&text, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 3));
+		if (text.failed) {
+			free(text.s);
 			break;
+		}
 		free(e->text);
-		e->text = text;
-		e->len = len;
+		e->text = text.s;
+		e->len = text.len;
 		e->seq = hub->next_seq++;
 		read_services(PQgetvalue(res, i, 2), e->services);
 		snprintf(hub->xid, sizeof hub->xid, "%s", PQgetvalue(res, i, 0));
@@ -325,24 +326,11 @@ static bool catch_up(struct stream_client *c, const char *last_event_id, const c
 	if (!res)
 		return false;
 	c->truncated = PQntuples(res) == CATCH_UP_LIMIT;
-	for (int i = 0; i < PQntuples(res); i++) {
-		size_t len;
-		char *text = sse_text(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-				      PQgetvalue(res, i, 3), &len);
-		char *grown = text ? realloc(c->backlog, c->backlog_len + len) : NULL;
-
-		if (!grown) {
-			free(text);
-			PQclear(res);
-			return dmr_fail(err, 500, "internal_error", NULL, "out of memory");
-		}
-		memcpy(grown + c->backlog_len, text, len);
-		c->backlog = grown;
-		c->backlog_len += len;
-		free(text);
-	}
+	for (int i = 0; i < PQntuples(res); i++)
+		sse_append(&c->backlog, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			   PQgetvalue(res, i, 3));
 	PQclear(res);
-	return true;
+	return !c->backlog.failed || dmr_fail(err, 500, "internal_error", NULL, "out of memory");
 }
 
 struct stream_client *stream_client_open(struct stream_hub *hub, const int *services,
@@ -369,7 +357,7 @@ struct stream_client *stream_client_open(struct stream_hub *hub, const int *serv
 	pthread_mutex_unlock(&hub->lock);
 	/* The ring serves what comes after the hub's position; the database what came before. */
 	if (last_event_id && !catch_up(c, last_event_id, xid, upto, err)) {
-		free(c->backlog);
+		free(c->backlog.s);
 		free(c);
 		return NULL;
 	}
@@ -436,9 +424,9 @@ long stream_client_read(struct stream_client *c, char *buf, size_t max)
 	struct stream_hub *hub = c->hub;
 	long n;
 
-	if (c->backlog_sent < c->backlog_len) {
-		n = (long)copy_out(buf, max, c->backlog + c->backlog_sent,
-				   c->backlog_len - c->backlog_sent);
+	if (c->backlog_sent < c->backlog.len) {
+		n = (long)copy_out(buf, max, c->backlog.s + c->backlog_sent,
+				   c->backlog.len - c->backlog_sent);
 		c->backlog_sent += (size_t)n;
 		c->last_write = time(NULL);
 		return n;
@@ -467,6 +455,6 @@ void stream_client_close(struct stream_client *c)
 		}
 	}
 	pthread_mutex_unlock(&hub->lock);
-	free(c->backlog);
+	free(c->backlog.s);
 	free(c);
 }

@@ -4,34 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
+
 #define TEMPLATE_MAX (64 * 1024)
-
-/* A growing string; `failed` once an allocation failed, after which appends do nothing. */
-struct text {
-	char *s;
-	size_t len, cap;
-	bool failed;
-};
-
-static void append(struct text *t, const char *s, size_t n)
-{
-	if (t->failed)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = (t->len + n + 1) * 2;
-		char *grown = realloc(t->s, cap);
-
-		if (!grown) {
-			t->failed = true;
-			return;
-		}
-		t->s = grown;
-		t->cap = cap;
-	}
-	memcpy(t->s + t->len, s, n);
-	t->len += n;
-	t->s[t->len] = '\0';
-}
 
 static bool kind_valid(const char *kind)
 {
@@ -69,7 +44,7 @@ static char *read_template(const char *share_dir, const char *kind, struct dmr_e
 }
 
 /* The placeholder's value as text ("" for null); false when vars has no such member. */
-static bool value_of(json_t *vars, const char *name, size_t len, struct text *out)
+static bool value_of(json_t *vars, const char *name, size_t len, struct textbuf *out)
 {
 	char key[64];
 	json_t *v;
@@ -83,10 +58,10 @@ static bool value_of(json_t *vars, const char *name, size_t len, struct text *ou
 	if (!v)
 		return false;
 	if (json_is_string(v))
-		append(out, json_string_value(v), json_string_length(v));
+		textbuf_append(out, json_string_value(v), json_string_length(v));
 	else if (json_is_integer(v)) {
 		snprintf(number, sizeof number, "%lld", (long long)json_integer_value(v));
-		append(out, number, strlen(number));
+		textbuf_append(out, number, strlen(number));
 	}
 	return true;
 }
@@ -95,7 +70,7 @@ static bool value_of(json_t *vars, const char *name, size_t len, struct text *ou
  * Renders one line (without its end) into out. *shown counts placeholders with a value,
  * *holes those without.
  */
-static bool render_line(const char *line, size_t len, json_t *vars, struct text *out,
+static bool render_line(const char *line, size_t len, json_t *vars, struct textbuf *out,
 			int *shown, int *holes, struct dmr_error *err)
 {
 	const char *end = line + len;
@@ -106,13 +81,13 @@ static bool render_line(const char *line, size_t len, json_t *vars, struct text 
 		size_t before;
 
 		if (!open) {
-			append(out, line, (size_t)(end - line));
+			textbuf_append(out, line, (size_t)(end - line));
 			break;
 		}
 		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
 		if (!close)
 			return dmr_fail(err, 500, "template", NULL, "unclosed placeholder");
-		append(out, line, (size_t)(open - line));
+		textbuf_append(out, line, (size_t)(open - line));
 		before = out->len;
 		if (!value_of(vars, open + 2, (size_t)(close - open - 2), out))
 			return dmr_fail(err, 500, "template", NULL, "unknown placeholder %.*s",
@@ -126,7 +101,7 @@ static bool render_line(const char *line, size_t len, json_t *vars, struct text 
 	return true;
 }
 
-static bool render_lines(const char *text, json_t *vars, struct text *out, struct dmr_error *err)
+static bool render_lines(const char *text, json_t *vars, struct textbuf *out, struct dmr_error *err)
 {
 	while (*text) {
 		size_t len = strcspn(text, "\n");
@@ -140,7 +115,7 @@ static bool render_lines(const char *text, json_t *vars, struct text *out, struc
 			if (out->s)
 				out->s[start] = '\0';
 		} else {
-			append(out, "\n", 1);
+			textbuf_append(out, "\n", 1);
 		}
 		text += len + (text[len] == '\n');
 	}
@@ -158,7 +133,7 @@ static void flatten(char *s)
 bool template_render(const char *share_dir, const char *kind, json_t *vars,
 		     struct message_text *out, struct dmr_error *err)
 {
-	struct text subject = {0}, body = {0};
+	struct textbuf subject = {0}, body = {0};
 	char *tpl = read_template(share_dir, kind, err);
 	char *blank;
 	bool ok;
