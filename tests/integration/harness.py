@@ -250,6 +250,40 @@ def bearer(secret):
     return {} if secret is None else {"Authorization": f"Bearer {secret}"}
 
 
+# Category 7001 at the Hôtel de Ville (4th arrondissement) goes to Ramen, a contractor.
+HOTEL_DE_VILLE = (48.8566, 2.3522)
+
+
+def report_here(client, category_id=7001, **fields):
+    """A new report at the Hôtel de Ville; the creation answer's body."""
+    r = client.post(f"{API}/reports", dict({"category_id": category_id,
+                                            "lat": HOTEL_DE_VILLE[0],
+                                            "lon": HOTEL_DE_VILLE[1]}, **fields))
+    assert r.status == 201, r
+    return r.body
+
+
+def move(client, report_id, secret, **members):
+    """POST a transition with the bearer `secret`; the raw answer."""
+    return client.post(f"{API}/reports/{report_id}/transitions", members,
+                       headers=bearer(secret))
+
+
+def moved(client, report_id, secret, **members):
+    """A transition that must succeed; the report after it."""
+    r = move(client, report_id, secret, **members)
+    assert r.status == 200, (members, r)
+    assert r.body["status"] == members["to"], r
+    return r.body
+
+
+def history(client, report_id, secret=None):
+    """GET the report's events as `secret` may see them; the answer's body."""
+    r = client.get(f"{API}/reports/{report_id}/events", headers=bearer(secret))
+    assert r.status == 200, r
+    return r.body
+
+
 def psql(sql):
     """Run SQL through psql "$DMR_DATABASE"; the unaligned, tuples-only output."""
     p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",

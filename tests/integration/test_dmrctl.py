@@ -44,3 +44,21 @@ def test_unknown_command_fails():
     p = run_dmrctl("no-such-command")
     assert p.returncode != 0
     assert p.stderr.strip(), "no message on stderr"
+
+
+def test_service_notify_refuses_what_it_cannot_do():
+    before = psql("SELECT md5(string_agg(code || coalesce(email, '') || coalesce(webhook_url, ''),"
+                  " ',' ORDER BY code)) FROM service")
+    unknown = run_dmrctl("service", "notify", "NO-SUCH-SERVICE", "--email", "a@example.net")
+    assert unknown.returncode == 1 and "NO-SUCH-SERVICE" in unknown.stderr, unknown.stderr
+    assert unknown.stdout == "", "no secret is printed for an unknown service"
+    for args in (["service"], ["service", "notify"], ["service", "drop", "Ramen"],
+                 ["service", "notify", "Ramen", "--webhook"],
+                 ["service", "notify", "Ramen", "--colour", "blue"]):
+        p = run_dmrctl(*args)
+        assert p.returncode == 2 and "usage" in p.stderr, (args, p.stderr)
+    bad_url = run_dmrctl("service", "notify", "Ramen", "--webhook", "ftp://example.net/hook")
+    assert bad_url.returncode == 1 and bad_url.stdout == "", bad_url
+    after = psql("SELECT md5(string_agg(code || coalesce(email, '') || coalesce(webhook_url, ''),"
+                 " ',' ORDER BY code)) FROM service")
+    assert after == before, "a refused command changed a service"

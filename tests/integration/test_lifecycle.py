@@ -11,11 +11,11 @@ import zoneinfo
 import pytest
 
 import harness
-from harness import API, assert_error, bearer
+from harness import API, assert_error, bearer, history, move, moved
 
 # Every report of this file stands on one spot of the 4th arrondissement, so that they stay out
 # of the duplicate suggestions of the tests that pick random places.
-HERE = (48.8566, 2.3522)
+HERE = harness.HOTEL_DE_VILLE
 UNKNOWN_TOKEN = "dmr_" + "0" * 64
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -59,24 +59,6 @@ def allowed_moves(role, status, transferred_to_it):
     return [to for to in STATUSES
             if status in MOVES[role].get(to, ())
             and not (role == "contractor" and to == "acknowledged" and not transferred_to_it)]
-
-
-def move(client, report_id, secret, **members):
-    return client.post(f"{API}/reports/{report_id}/transitions", members,
-                       headers=bearer(secret))
-
-
-def moved(client, report_id, secret, **members):
-    r = move(client, report_id, secret, **members)
-    assert r.status == 200, (members, r)
-    assert r.body["status"] == members["to"], r
-    return r.body
-
-
-def history(client, report_id, secret=None):
-    r = client.get(f"{API}/reports/{report_id}/events", headers=bearer(secret))
-    assert r.status == 200, r
-    return r.body
 
 
 def snapshot(client, report_id):

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 import uuid
 import zoneinfo
@@ -23,11 +24,9 @@ import zoneinfo
 import pytest
 
 import harness
-from harness import API, Dmrd, assert_error, bearer, psql, run_dmrctl
+from harness import API, Dmrd, assert_error, bearer, moved, psql, report_here, run_dmrctl
 from sinks import HttpSink, SmtpSink
 
-# Category 7001 on this spot of the 4th arrondissement goes to Ramen, a contractor.
-HERE = (48.8566, 2.3522)
 RAMEN = "Ramen"
 PUSH_SECRET = "push-gateway-secret-of-the-tests"
 FAST = {"DMR_NOTIFY_RETRY_MS": "200", "DMR_NOTIFY_RETRY_MAX_MS": "1000",
@@ -133,21 +132,6 @@ def metric(text, name, **labels):
     found = re.search(rf"^{name}{{{re.escape(want)}}} (\S+)$", text, re.M)
     assert found, f"{name}{{{want}}} not in /metrics:\n{text}"
     return float(found.group(1))
-
-
-def new_report(client, category_id=7001, **fields):
-    r = client.post(f"{API}/reports", dict({"category_id": category_id, "lat": HERE[0],
-                                            "lon": HERE[1]}, **fields))
-    assert r.status == 201, r
-    return r.body
-
-
-def moved(client, report_id, secret, **members):
-    r = client.post(f"{API}/reports/{report_id}/transitions", members, headers=bearer(secret))
-    assert r.status == 200, (members, r)
-    return r.body
-
-
 def follow(client, report_id, **who):
     r = client.post(f"{API}/reports/{report_id}/followers", who)
     assert r.status == 200, r
@@ -252,7 +236,7 @@ def ramen(gateway):
 def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a):
     service_address, _ = ramen
     reporter = unique_address("reporter")
-    rep = new_report(client, email=reporter, address="12 rue de l'Hôtel-de-Ville")
+    rep = report_here(client, email=reporter, address="12 rue de l'Hôtel-de-Ville")
     got = inbox(relay, {reporter: ["receipt"], service_address: ["service_new"]})
 
     receipt = got[reporter][0]
@@ -283,7 +267,7 @@ def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a):
 def test_reporter_hears_of_each_move(client, node, relay, token, cat_a):
     reporter, follower = unique_address("reporter"), unique_address("follower")
     agent = token("agent", RAMEN)
-    rep = new_report(client, email=reporter, address="3 quai de Gesvres")
+    rep = report_here(client, email=reporter, address="3 quai de Gesvres")
     follow(client, rep["id"], email=follower)
     moved(client, rep["id"], agent, to="acknowledged", message="Nous passerons cette semaine.")
     day = paris_day(3)
@@ -320,13 +304,13 @@ def test_rejections_and_a_bare_resolution(client, node, relay, token):
     agent = token("agent", RAMEN)
     listed, free, bare = (unique_address(t) for t in ("listed", "free", "bare"))
     follower = unique_address("follower")
-    a = new_report(client, email=listed)
+    a = report_here(client, email=listed)
     follow(client, a["id"], email=follower)
     moved(client, a["id"], agent, to="rejected", reason="private_property")
-    b = new_report(client, email=free)
+    b = report_here(client, email=free)
     text = "Le dépôt a été enlevé par son propriétaire"
     moved(client, b["id"], agent, to="rejected", reason=text)
-    c = new_report(client, email=bare)
+    c = report_here(client, email=bare)
     moved(client, c["id"], agent, to="resolved")
     got = inbox(relay, {listed: ["receipt", "rejected"], follower: ["follower_rejected"],
                         free: ["receipt", "rejected"], bare: ["receipt", "resolved"]})
@@ -349,7 +333,7 @@ def test_rejections_and_a_bare_resolution(client, node, relay, token):
 
 def test_the_reporter_s_own_resolution_tells_only_the_followers(client, node, relay):
     reporter, follower = unique_address("reporter"), unique_address("follower")
-    rep = new_report(client, email=reporter)
+    rep = report_here(client, email=reporter)
     follow(client, rep["id"], email=follower)
     moved(client, rep["id"], rep["edit_token"], to="resolved")
     got = inbox(relay, {reporter: ["receipt"], follower: ["follower_resolved"]})
@@ -361,7 +345,7 @@ def test_a_transfer_tells_the_receiving_service(client, node, relay, gateway, ra
                                                 cat_b):
     service_address, _ = ramen
     reporter = unique_address("reporter")
-    rep = new_report(client, category_id=cat_b["id"], email=reporter)
+    rep = report_here(client, category_id=cat_b["id"], email=reporter)
     assert rep["service"]["code"] != RAMEN, rep
     moved(client, rep["id"], token("supervisor"), to="transferred", service=RAMEN)
     moved(client, rep["id"], token("contractor", RAMEN), to="acknowledged")
@@ -381,7 +365,7 @@ def test_a_value_never_changes_the_structure(client, node, relay):
     reporter = unique_address("reporter")
     address = ("1 rue X\r\n.\r\nRCPT TO:<intruder@hostile.invalid>\r\nDATA\r\nSubject: autre\r\n"
                "\r\n" + "é" * 80 + " ")
-    rep = new_report(client, email=reporter, address=address)
+    rep = report_here(client, email=reporter, address=address)
     [receipt] = inbox(relay, {reporter: ["receipt"]})[reporter]
     assert receipt.subject == f"Signalement {rep['number']} bien reçu", receipt.raw
     assert f"Adresse : {address}\n".replace("\r", "") in receipt.body.replace("\r", ""), \
@@ -417,7 +401,7 @@ def test_dmrctl_shows_a_webhook_secret_once():
 
 def test_push_messages(client, node, gateway, token):
     reporter, follower = unique_device("phone"), unique_device("phone")
-    rep = new_report(client, device_id=reporter)
+    rep = report_here(client, device_id=reporter)
     follow(client, rep["id"], device_id=follower)
     agent = token("agent", RAMEN)
     moved(client, rep["id"], agent, to="acknowledged")
@@ -450,7 +434,7 @@ def test_push_messages(client, node, gateway, token):
 
 def test_webhook_body_and_signature(client, node, gateway, ramen, token, cat_b):
     _, secret = ramen
-    rep = new_report(client, category_id=cat_b["id"], description="Un canapé")
+    rep = report_here(client, category_id=cat_b["id"], description="Un canapé")
     put_photo(client, rep["id"], "close", rep["edit_token"])
     moved(client, rep["id"], token("supervisor"), to="transferred", service=RAMEN)
     [row] = rows_settled(f"report_id = {rep['id']} AND channel = 'webhook'")
@@ -487,7 +471,7 @@ def test_without_a_relay_e_mails_wait_in_the_outbox(client, token):
     """The session dmrd has no DMR_SMTP_URL (and the nodes of this file are stopped)."""
     admin = token("admin")
     address = unique_address("waiting")
-    rep = new_report(client, email=address)
+    rep = report_here(client, email=address)
     r = client.get(f"{API}/outbox", {"state": "pending"}, headers=bearer(admin))
     assert r.status == 200, r
     assert r.headers["Cache-Control"] == "private, no-store", r
@@ -543,7 +527,7 @@ def test_dead_after_the_last_attempt_then_retried(client, nodes, token):
     relay = SmtpSink()
     nodes(DMR_SMTP_URL=relay.url, DMR_NOTIFY_MAX_ATTEMPTS="3")
     address = unique_address("dead")
-    rep = new_report(client, email=address)
+    rep = report_here(client, email=address)
     [row] = rows_settled(f"report_id = {rep['id']} AND channel = 'email'", state="dead")
     assert row["attempts"] == 3 and row["last_error"], row
 
@@ -574,7 +558,7 @@ def test_relay_down_then_back(client, nodes):
     relay = SmtpSink()
     nodes(DMR_SMTP_URL=relay.url)
     addresses = [unique_address("down") for _ in range(3)]
-    reports = [new_report(client, email=a)["id"] for a in addresses]
+    reports = [report_here(client, email=a)["id"] for a in addresses]
     where = f"channel = 'email' AND report_id IN ({sql_list(reports)})"
     wait_until("two failed attempts each",
                lambda: all(r["attempts"] >= 2 and r["state"] == "pending" and r["last_error"]
@@ -592,7 +576,7 @@ def test_endpoint_failing_then_healthy(session_paused, nodes, relay, gateway, ra
     (200 ms doubled, at most 1 s, times 0.5 to 1), then taken once when it answers 200."""
     gateway.status, gateway.delay = 500, 0.1
     node = nodes(DMR_SMTP_URL=relay.url)
-    rep = new_report(node.client())
+    rep = report_here(node.client())
     [row] = outbox(f"channel = 'webhook' AND report_id = {rep['id']}")
     refused = gateway.wait_for(lambda got: len([h for h in got if h.ended]) >= 3, timeout=3)
     for one, two in zip(refused, refused[1:]):
@@ -614,7 +598,7 @@ def test_a_webhook_removed_while_its_message_waits(session_paused, nodes, gatewa
     assert p.returncode == 0, p.stderr
     gateway.status = 500
     node = nodes()
-    where = f"channel = 'webhook' AND report_id = {new_report(node.client())['id']}"
+    where = f"channel = 'webhook' AND report_id = {report_here(node.client())['id']}"
     try:
         wait_until("a first attempt", lambda: any(r["attempts"] >= 1 and not r["locked_until"]
                                                   for r in outbox(where)))
@@ -642,7 +626,7 @@ def test_sigkill_during_delivery_loses_nothing(client, nodes, gateway):
     settings = dict(DMR_PUSH_URL=gateway.url("/push"), DMR_PUSH_SECRET=PUSH_SECRET,
                     DMR_NOTIFY_TIMEOUT_MS="500")
     devices = [unique_device("killed") for _ in range(3)]
-    reports = [new_report(client, device_id=d)["id"] for d in devices]
+    reports = [report_here(client, device_id=d)["id"] for d in devices]
     where = f"channel = 'push' AND report_id IN ({sql_list(reports)})"
     ids = {r["message_id"] for r in outbox(where)}
     assert len(ids) == 3, ids
@@ -676,7 +660,7 @@ def test_two_nodes_never_hold_one_message_at_once(client, nodes, relay, gateway,
     for name in ("a", "b"):
         nodes(DMR_SMTP_URL=relay.url, DMR_NOTIFY_THREADS="4",
               DMR_PUBLIC_URL=f"https://{name}.dansmarue.test")
-    reports = [new_report(client)["id"] for _ in range(30)]
+    reports = [report_here(client)["id"] for _ in range(30)]
     rows = rows_settled(f"channel = 'webhook' AND report_id IN ({sql_list(reports)})", count=30,
                         timeout=20)
     ids = {r["message_id"] for r in rows}
@@ -703,7 +687,7 @@ def test_a_slow_endpoint_never_holds_one_message_twice(client, nodes, gateway):
     gateway.delay = 6.75
     settings = dict(DMR_PUSH_URL=gateway.url("/push"), DMR_PUSH_SECRET=PUSH_SECRET,
                     DMR_NOTIFY_TIMEOUT_MS="7000", DMR_NOTIFY_THREADS="1")
-    reports = [new_report(client, device_id=unique_device("slow"))["id"] for _ in range(4)]
+    reports = [report_here(client, device_id=unique_device("slow"))["id"] for _ in range(4)]
     where = f"channel = 'push' AND report_id IN ({sql_list(reports)})"
     ids = {r["message_id"] for r in outbox(where)}
     nodes(**settings)
@@ -718,3 +702,17 @@ def test_a_slow_endpoint_never_holds_one_message_twice(client, nodes, gateway):
                 f"{message_id} held by two nodes at once: {one.started:.2f}-{one.ended} and" \
                 f" from {two.started:.2f}"
         assert len(requests) == 1, f"{message_id} delivered {len(requests)} times"
+
+
+@pytest.mark.parametrize("settings,variable", [
+    ({"DMR_PUSH_URL": "http://127.0.0.1:9/push"}, "DMR_PUSH_SECRET"),
+    ({"DMR_SMTP_PASSWORD_FILE": "/nonexistent/dmr-smtp-password"}, "DMR_SMTP_PASSWORD_FILE"),
+    ({"DMR_NOTIFY_THREADS": "0"}, "DMR_NOTIFY_THREADS"),
+    ({"DMR_NOTIFY_MAX_ATTEMPTS": "many"}, "DMR_NOTIFY_MAX_ATTEMPTS"),
+])
+def test_a_bad_notification_setting_stops_dmrd_at_start(settings, variable):
+    environ = dict(os.environ, DMR_LISTEN=f"127.0.0.1:{harness.free_port()}", **settings)
+    p = subprocess.run([os.path.join(harness.env("DMR_BUILD_DIR"), "dmrd")], env=environ,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert variable in p.stderr, p.stderr

@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from harness import API, Dmrd, assert_error, bearer, query, raw_exchange
+from harness import API, Dmrd, assert_error, history, moved, query, raw_exchange, report_here
 
-HERE = (48.8566, 2.3522)
 RAMEN = "Ramen"
 EVENT_KEYS = {"id", "report_id", "number", "at", "from", "to", "actor_role", "service",
               "from_service", "priority", "category_id", "arrondissement"}
@@ -38,9 +37,16 @@ class Stream:
         self.response.begin()
         assert self.response.status == 200, (self.response.status, self.response.read())
 
-    def next(self, timeout=5.0):
-        """The next event as {"id", "event", "data"} (data parsed), comment lines skipped;
-        EOFError when the server ended the stream."""
+    def next(self, timeout=5.0, reports=None):
+        """The next event as {"id", "event", "data"} (data parsed), comment lines skipped,
+        and events of reports not in `reports` (when given) too: other tests' events that
+        became final as the stream opened. EOFError when the server ended the stream."""
+        while True:
+            event = self._read(timeout)
+            if reports is None or event["data"]["report_id"] in reports:
+                return event
+
+    def _read(self, timeout):
         self.sock.settimeout(timeout)
         fields = {}
         while True:
@@ -78,25 +84,6 @@ def streams(dmrd):
         s.close()
 
 
-def new_report(client, category_id=7001):
-    r = client.post(f"{API}/reports", {"category_id": category_id, "lat": HERE[0],
-                                       "lon": HERE[1]})
-    assert r.status == 201, r
-    return r.body
-
-
-def moved(client, report_id, secret, **members):
-    r = client.post(f"{API}/reports/{report_id}/transitions", members, headers=bearer(secret))
-    assert r.status == 200, (members, r)
-    return r.body
-
-
-def history(client, report_id):
-    r = client.get(f"{API}/reports/{report_id}/events")
-    assert r.status == 200, r
-    return r.body["events"]
-
-
 def position(event):
     """The SSE id "<xid>.<event id>" as numbers, in stream order."""
     xid, event_id = event["id"].split(".")
@@ -108,17 +95,17 @@ def test_a_transition_within_a_second(client, streams, token):
     s = streams(token("supervisor"))
     assert s.response.getheader("Content-Type").startswith("text/event-stream")
     assert s.response.getheader("Cache-Control") == "no-store"
-    rep = new_report(client)
-    created = s.next()
+    rep = report_here(client)
+    created = s.next(reports={rep["id"]})
     assert created["event"] == "report" and created["data"]["report_id"] == rep["id"], created
 
     start = time.monotonic()
     moved(client, rep["id"], agent, to="acknowledged")
-    event = s.next()
+    event = s.next(reports={rep["id"]})
     elapsed = time.monotonic() - start
     assert elapsed < 1.0, f"the transition reached the stream after {elapsed:.2f} s"
 
-    [_, acknowledged] = history(client, rep["id"])
+    [_, acknowledged] = history(client, rep["id"])["events"]
     data = event["data"]
     assert set(data) == EVENT_KEYS, data
     assert event["id"].endswith(f".{acknowledged['id']}") and position(event) > position(created)
@@ -136,14 +123,16 @@ def test_each_stream_sees_its_services(client, streams, token, cat_b):
     ours = streams(token("agent", RAMEN))
     theirs = streams(token("agent", other))
     narrowed = streams(token("supervisor"), service=other)
-    a, b = new_report(client), new_report(client, cat_b["id"])
+    a, b = report_here(client), report_here(client, cat_b["id"])
     assert b["service"]["code"] == other, b
     moved(client, b["id"], token("supervisor"), to="transferred", service=RAMEN)
 
-    assert (ours.next()["data"]["report_id"], ours.next()["data"]["to"]) == \
+    mine = {a["id"], b["id"]}
+    assert (ours.next(reports=mine)["data"]["report_id"],
+            ours.next(reports=mine)["data"]["to"]) == \
         (a["id"], "transferred"), "Ramen's agent saw another service's report"
     for s in (theirs, narrowed):
-        created, transfer = s.next()["data"], s.next()["data"]
+        created, transfer = s.next(reports=mine)["data"], s.next(reports=mine)["data"]
         assert (created["report_id"], created["to"]) == (b["id"], "new"), created
         assert (transfer["report_id"], transfer["to"], transfer["service"],
                 transfer["from_service"]) == (b["id"], "transferred", RAMEN, other), transfer
@@ -152,22 +141,22 @@ def test_each_stream_sees_its_services(client, streams, token, cat_b):
 def test_last_event_id_resumes_without_a_gap(client, streams, token, cat_b):
     agent = token("agent", RAMEN)
     s = streams(agent)
-    rep = new_report(client)
-    created = s.next()
+    rep = report_here(client)
+    created = s.next(reports={rep["id"]})
     assert created["data"]["report_id"] == rep["id"], created
     s.close()
 
     moved(client, rep["id"], agent, to="acknowledged")
-    new_report(client, cat_b["id"])
+    report_here(client, cat_b["id"])
     moved(client, rep["id"], agent, to="scheduled",
           scheduled_for=(datetime.date.today() + datetime.timedelta(days=7)).isoformat())
     moved(client, rep["id"], agent, to="resolved")
     back = streams(agent, last_event_id=created["id"])
-    missed = [back.next() for _ in range(3)]
+    missed = [back.next(reports={rep["id"]}) for _ in range(3)]
     moved(client, rep["id"], agent, to="acknowledged")
-    live = back.next()
+    live = back.next(reports={rep["id"]})
 
-    events = history(client, rep["id"])
+    events = history(client, rep["id"])["events"]
     assert [e["data"]["id"] for e in missed + [live]] == [e["id"] for e in events[1:]], \
         (missed, live)
     assert [e["data"]["to"] for e in missed + [live]] == \
@@ -208,11 +197,11 @@ def test_idle_streams_hold_no_thread(tmp_path, token):
         c = server.client()
         start = time.monotonic()
         assert c.get(f"{API}/categories").status == 200
-        rep = new_report(c)
+        rep = report_here(c)
         elapsed = time.monotonic() - start
         assert elapsed < 1.0, f"two requests took {elapsed:.2f} s with 40 streams open"
         for s in opened:
-            assert s.next()["data"]["report_id"] == rep["id"]
+            assert s.next(reports={rep["id"]})["data"]["report_id"] == rep["id"]
     finally:
         for s in opened:
             s.close()
