@@ -1,13 +1,13 @@
 /*
  * dmrctl: the administrator's tool. Connects to DMR_DATABASE and finds the schema and the
- * Paris data under DMR_SHARE_DIR (see core/config.h).
+ * Paris data under DMR_SHARE_DIR (see base/config.h).
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "base/config.h"
 #include "ctl/ctl.h"
 #include "db/pool.h"
 

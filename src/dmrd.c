@@ -1,5 +1,5 @@
 /*
- * dmrd: the Dans ma rue service. Reads its configuration from the environment (core/config.h),
+ * dmrd: the Dans ma rue service. Reads its configuration from the environment (base/config.h),
  * serves HTTP until SIGTERM or SIGINT, then drains in-flight requests and exits 0.
  */
 
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 
 #include "api/v1.h"
-#include "core/config.h"
-#include "core/log.h"
-#include "core/workpool.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "base/workpool.h"
 #include "db/pool.h"
 #include "db/statements.h"
 #include "http/server.h"

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "http/server.h"
 
 /* application/json, with or without parameters; a missing type is read as JSON. */

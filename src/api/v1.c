@@ -7,7 +7,7 @@
 
 #include "core/report_json.h"
 #include "core/catalog.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "http/query.h"
 
 static void healthz(void *app, const struct http_request *req, struct http_response *res)

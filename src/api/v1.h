@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "core/config.h"
-#include "core/workpool.h"
+#include "base/config.h"
+#include "base/workpool.h"
 #include "db/pool.h"
 #include "http/server.h"
 #include "notify/stream.h"

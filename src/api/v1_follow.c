@@ -5,7 +5,7 @@
 #include "core/report_json.h"
 #include "api/v1.h"
 #include "core/follow.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "http/query.h"
 
 typedef bool (*follow_fn)(struct db_pool *pool, long long report_id,

@@ -89,8 +89,8 @@ static bool read_photo_body(const struct http_request *req, struct multipart *fo
 	if (!part)
 		return dmr_fail(err, 422, "missing_field", "photo",
 				"send the photo as the form's photo part");
-	photo->bytes = (const unsigned char *)part->data;
-	photo->len = part->len;
+	photo->bytes = (const unsigned char *)part->content.s;
+	photo->len = part->content.len;
 	return true;
 }
 

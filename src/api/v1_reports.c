@@ -7,7 +7,7 @@
 #include "api/json_body.h"
 #include "core/report_json.h"
 #include "api/v1.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "http/multipart.h"
 #include "http/query.h"
 
@@ -109,7 +109,7 @@ static bool take_form_photo(struct create_request *c, const struct multipart_par
 	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
 		if (strncmp(part->name, "photo_", 6) == 0 && strcmp(part->name + 6, views[i]) == 0) {
 			c->photos[c->nphotos++] = (struct report_photo_in){
-				views[i], (const unsigned char *)part->data, part->len};
+				views[i], (const unsigned char *)part->content.s, part->content.len};
 			return true;
 		}
 	}
@@ -139,8 +139,8 @@ static bool read_create_request(const struct http_request *req, struct create_re
 	if (!report)
 		return dmr_fail(err, 422, "missing_field", "report",
 				"the form needs a report part holding the report's JSON");
-	c->json = report->data;
-	c->json_len = report->len;
+	c->json = report->content.s;
+	c->json_len = report->content.len;
 	for (int i = 0; i < c->form.count; i++)
 		if (!take_form_photo(c, &c->form.parts[i], err))
 			return false;

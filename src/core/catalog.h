@@ -10,7 +10,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "db/pool.h"
 
 /*

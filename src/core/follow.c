@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "db/statements.h"
 
 static bool check_follower(const struct follower_input *who, struct dmr_error *err)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "db/statements.h"
 
 static bool check_transition(const struct transition_input *in, struct dmr_error *err)

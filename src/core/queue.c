@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "db/statements.h"
 
 /* The cursor's three parts, as the statement's text parameters. */

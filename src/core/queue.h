@@ -11,7 +11,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/report.h"
 #include "db/pool.h"
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "db/statements.h"
-#include "core/workpool.h"
+#include "base/workpool.h"
 #include "photo/photo.h"
 
 enum report_column {
@@ -165,7 +165,7 @@ static void run_photo_job(void *arg)
 }
 
 /*
- * Runs the pipeline on a photo worker (core/workpool.h); errors name the form field of the
+ * Runs the pipeline on a photo worker (base/workpool.h); errors name the form field of the
  * photo (photo_close, ...).
  */
 static bool process_photo(struct workpool *workers, const struct report_photo_in *in,

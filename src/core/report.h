@@ -11,8 +11,8 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "core/error.h"
-#include "core/workpool.h"
+#include "base/error.h"
+#include "base/workpool.h"
 #include "db/pool.h"
 
 /* The public columns of view report_public, in the order struct report_view is read from. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 /* How long a request waits for a free connection before the service answers 503. */
 #define ACQUIRE_WAIT_SECONDS 5

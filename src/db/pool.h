@@ -18,7 +18,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 struct db_statement {
 	const char *sql;

@@ -27,12 +27,8 @@ static struct multipart_part *part_for(struct multipart *m, const char *name, ui
 {
 	struct multipart_part *p = (struct multipart_part *)multipart_get(m, name);
 
-	if (p && off == 0) {
-		/* The field comes again: the last one wins. */
-		free(p->data);
-		p->data = NULL;
-		p->len = 0;
-	}
+	if (p && off == 0) /* The field comes again: the last one wins. */
+		buf_truncate(&p->content, 0);
 	if (p)
 		return p;
 	if (m->count == MULTIPART_MAX_PARTS || strlen(name) >= sizeof m->parts[0].name) {
@@ -41,6 +37,7 @@ static struct multipart_part *part_for(struct multipart *m, const char *name, ui
 	}
 	p = &m->parts[m->count++];
 	strcpy(p->name, name);
+	buf_append(&p->content, "", 0); /* an empty part is "", never NULL */
 	return p;
 }
 
@@ -51,7 +48,6 @@ static enum MHD_Result on_data(void *cls, enum MHD_ValueKind kind, const char *k
 {
 	struct multipart *m = cls;
 	struct multipart_part *p;
-	char *grown;
 
 	(void)kind;
 	(void)filename;
@@ -59,14 +55,8 @@ static enum MHD_Result on_data(void *cls, enum MHD_ValueKind kind, const char *k
 	(void)transfer_encoding;
 	if (!key || !(p = part_for(m, key, off)))
 		return m->too_many ? MHD_NO : MHD_YES;
-	grown = realloc(p->data, p->len + size + 1);
-	if (!grown)
-		return MHD_NO;
-	memcpy(grown + p->len, data, size);
-	p->data = grown;
-	p->len += size;
-	p->data[p->len] = '\0';
-	return MHD_YES;
+	buf_append(&p->content, data, size);
+	return p->content.failed ? MHD_NO : MHD_YES;
 }
 
 bool multipart_parse(const struct http_request *req, struct multipart *out, struct dmr_error *err)
@@ -96,6 +86,6 @@ bool multipart_parse(const struct http_request *req, struct multipart *out, stru
 void multipart_free(struct multipart *m)
 {
 	for (int i = 0; i < m->count; i++)
-		free(m->parts[i].data);
+		buf_free(&m->parts[i].content);
 	memset(m, 0, sizeof *m);
 }

@@ -10,15 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "http/server.h"
 
 #define MULTIPART_MAX_PARTS 8
 
 struct multipart_part {
 	char name[64];
-	char *data; /* NUL-terminated, owned by the multipart */
-	size_t len;
+	struct buf content; /* owned by the multipart; content.s is never NULL */
 };
 
 struct multipart {

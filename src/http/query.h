@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "http/server.h"
 
 bool parse_double_strict(const char *s, double *out);

@@ -11,7 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "core/log.h"
+#include "base/buf.h"
+#include "base/log.h"
 #include "http/router.h"
 
 struct http_server {
@@ -36,8 +37,7 @@ struct http_stream {
 struct exchange {
 	struct route_match match;
 	size_t max_body;
-	char *body;
-	size_t len, cap;
+	struct buf body;
 	bool too_large;
 };
 
@@ -275,30 +275,17 @@ static void append_body(struct exchange *ex, const char *data, size_t size, size
 {
 	if (ex->too_large)
 		return;
-	if (ex->len + size > max) {
+	if (ex->body.len + size > max) {
 		ex->too_large = true;
-		free(ex->body);
-		ex->body = NULL;
-		ex->len = ex->cap = 0;
+		buf_free(&ex->body);
 		return;
 	}
-	if (ex->len + size + 1 > ex->cap) {
-		size_t cap = ex->cap ? ex->cap : 4096;
-		char *grown;
-
-		while (cap < ex->len + size + 1)
-			cap *= 2;
-		grown = realloc(ex->body, cap);
-		if (!grown) {
-			ex->too_large = true;
-			return;
-		}
-		ex->body = grown;
-		ex->cap = cap;
+	buf_append(&ex->body, data, size);
+	/* Out of memory for a body within the limit: answered as too large for this server. */
+	if (ex->body.failed) {
+		ex->too_large = true;
+		buf_free(&ex->body);
 	}
-	memcpy(ex->body + ex->len, data, size);
-	ex->len += size;
-	ex->body[ex->len] = '\0';
 }
 
 static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
@@ -308,8 +295,8 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *co
 		.connection = conn,
 		.method = method,
 		.path = url,
-		.body = ex->body ? ex->body : "",
-		.body_len = ex->len,
+		.body = ex->body.s ? ex->body.s : "",
+		.body_len = ex->body.len,
 		.params = {ex->match.params[0], ex->match.params[1]},
 	};
 	struct http_response res = {0};
@@ -393,7 +380,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	(void)why;
 	if (!ex)
 		return;
-	free(ex->body);
+	buf_free(&ex->body);
 	free(ex);
 	*state = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
-#include "core/error.h"
+#include "base/config.h"
+#include "base/error.h"
 
 #define HTTP_MAX_HEADERS 8
 #define HTTP_MAX_PARAMS 2

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/textbuf.h"
+#include "base/buf.h"
 
 /*
  * RFC 2047 "B" encoding of a UTF-8 header value, in words of at most 36 bytes of text, so
  * that a header line stays under 78 characters.
  */
-static void put_encoded_word(struct textbuf *b, const char *s)
+static void put_encoded_word(struct buf *b, const char *s)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -24,7 +24,7 @@ static void put_encoded_word(struct textbuf *b, const char *s)
 		/* A word never splits a UTF-8 character. */
 		while (start + n < len && ((unsigned char)s[start + n] & 0xC0) == 0x80)
 			n--;
-		textbuf_puts(b, start ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
+		buf_puts(b, start ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
 		for (size_t i = 0; i < n; i += 3) {
 			unsigned v = (unsigned char)s[start + i] << 16;
 			char out[4];
@@ -35,15 +35,15 @@ static void put_encoded_word(struct textbuf *b, const char *s)
 			out[1] = b64[(v >> 12) & 63];
 			out[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
 			out[3] = i + 2 < n ? b64[v & 63] : '=';
-			textbuf_append(b, out, 4);
+			buf_append(b, out, 4);
 		}
-		textbuf_puts(b, "?=");
+		buf_puts(b, "?=");
 		start += n;
 	}
 }
 
 /* Quoted-printable (RFC 2045): lines of at most 76 characters, CRLF line ends. */
-static void put_quoted_printable(struct textbuf *b, const char *s)
+static void put_quoted_printable(struct buf *b, const char *s)
 {
 	int column = 0;
 
@@ -53,26 +53,26 @@ static void put_quoted_printable(struct textbuf *b, const char *s)
 		bool end_of_line = s[1] == '\n' || s[1] == '\0';
 
 		if (c == '\n') {
-			textbuf_puts(b, "\r\n");
+			buf_puts(b, "\r\n");
 			column = 0;
 			continue;
 		}
 		if (column >= 72) {
-			textbuf_puts(b, "=\r\n");
+			buf_puts(b, "=\r\n");
 			column = 0;
 		}
 		if ((c >= 33 && c <= 126 && c != '=' && !(c == '.' && column == 0)) ||
 		    (c == ' ' && !end_of_line)) {
-			textbuf_append(b, (const char *)&c, 1);
+			buf_append(b, (const char *)&c, 1);
 			column++;
 		} else {
 			snprintf(hex, sizeof hex, "=%02X", c);
-			textbuf_append(b, hex, 3);
+			buf_append(b, hex, 3);
 			column += 3;
 		}
 	}
 	if (column)
-		textbuf_puts(b, "\r\n");
+		buf_puts(b, "\r\n");
 }
 
 /* The address alone, from "Name <address>" or a bare address. */
@@ -87,13 +87,13 @@ static void address_of(const char *from, char *out, size_t size)
 		snprintf(out, size, "%s", from);
 }
 
-static void put_from(struct textbuf *b, const char *from)
+static void put_from(struct buf *b, const char *from)
 {
 	const char *lt = strrchr(from, '<');
 	char name[256];
 
 	if (!lt || lt == from) {
-		textbuf_puts(b, from);
+		buf_puts(b, from);
 		return;
 	}
 	snprintf(name, sizeof name, "%.*s", (int)(lt - from), from);
@@ -101,14 +101,14 @@ static void put_from(struct textbuf *b, const char *from)
 	while (strlen(name) && name[strlen(name) - 1] == ' ')
 		name[strlen(name) - 1] = '\0';
 	put_encoded_word(b, name);
-	textbuf_puts(b, " ");
-	textbuf_puts(b, lt);
+	buf_puts(b, " ");
+	buf_puts(b, lt);
 }
 
 char *mail_compose(const char *from, const char *to, const char *message_id,
 		   const struct message_text *text)
 {
-	struct textbuf b = {0};
+	struct buf b = {0};
 	char date[64], from_addr[256];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -116,19 +116,19 @@ char *mail_compose(const char *from, const char *to, const char *message_id,
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	address_of(from, from_addr, sizeof from_addr);
-	textbuf_puts(&b, "Date: ");
-	textbuf_puts(&b, date);
-	textbuf_puts(&b, "\r\nFrom: ");
+	buf_puts(&b, "Date: ");
+	buf_puts(&b, date);
+	buf_puts(&b, "\r\nFrom: ");
 	put_from(&b, from);
-	textbuf_puts(&b, "\r\nTo: <");
-	textbuf_puts(&b, to);
-	textbuf_puts(&b, ">\r\nMessage-ID: <");
-	textbuf_puts(&b, message_id);
-	textbuf_puts(&b, "@");
-	textbuf_puts(&b, strchr(from_addr, '@') ? strchr(from_addr, '@') + 1 : "dansmarue");
-	textbuf_puts(&b, ">\r\nSubject: ");
+	buf_puts(&b, "\r\nTo: <");
+	buf_puts(&b, to);
+	buf_puts(&b, ">\r\nMessage-ID: <");
+	buf_puts(&b, message_id);
+	buf_puts(&b, "@");
+	buf_puts(&b, strchr(from_addr, '@') ? strchr(from_addr, '@') + 1 : "dansmarue");
+	buf_puts(&b, ">\r\nSubject: ");
 	put_encoded_word(&b, text->subject);
-	textbuf_puts(&b, "\r\nMIME-Version: 1.0\r\n"
+	buf_puts(&b, "\r\nMIME-Version: 1.0\r\n"
 		  "Content-Type: text/plain; charset=UTF-8\r\n"
 		  "Content-Transfer-Encoding: quoted-printable\r\n"
 		  "Auto-Submitted: auto-generated\r\n\r\n");

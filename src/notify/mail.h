@@ -10,8 +10,8 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
-#include "core/error.h"
+#include "base/config.h"
+#include "base/error.h"
 #include "notify/template.h"
 
 /* The whole RFC 5322 message (headers and body), malloc'd; NULL when out of memory. */

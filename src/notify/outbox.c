@@ -11,7 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "core/report.h"
 #include "core/report_json.h"
 #include "db/statements.h"

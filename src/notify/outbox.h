@@ -18,8 +18,8 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
-#include "core/error.h"
+#include "base/config.h"
+#include "base/error.h"
 #include "db/pool.h"
 
 struct notifier;

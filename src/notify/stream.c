@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "core/textbuf.h"
+#include "base/log.h"
+#include "base/buf.h"
 #include "db/statements.h"
 
 #define RING_SIZE 8192
@@ -51,7 +51,7 @@ struct stream_client {
 	int nservices;
 	uint64_t next_seq; /* ring position */
 	size_t offset;     /* bytes of the current entry already sent */
-	struct textbuf backlog; /* what the client missed, from the database */
+	struct buf backlog; /* what the client missed, from the database */
 	size_t backlog_sent;
 	bool truncated;    /* the backlog was cut: end after it */
 	time_t last_write;
@@ -73,15 +73,15 @@ bool stream_event_id_valid(const char *id)
 }
 
 /* One event as SSE text, appended to t. */
-static void sse_append(struct textbuf *t, const char *xid, const char *id, const char *data)
+static void sse_append(struct buf *t, const char *xid, const char *id, const char *data)
 {
-	textbuf_puts(t, "id: ");
-	textbuf_puts(t, xid);
-	textbuf_puts(t, ".");
-	textbuf_puts(t, id);
-	textbuf_puts(t, "\nevent: report\ndata: ");
-	textbuf_puts(t, data);
-	textbuf_puts(t, "\n\n");
+	buf_puts(t, "id: ");
+	buf_puts(t, xid);
+	buf_puts(t, ".");
+	buf_puts(t, id);
+	buf_puts(t, "\nevent: report\ndata: ");
+	buf_puts(t, data);
+	buf_puts(t, "\n\n");
 }
 
 /* "{1,2}" or "{1,NULL}" from the result's int[] text (absent ones are 0). */
@@ -111,7 +111,7 @@ static void append_events(struct stream_hub *hub, PGresult *res)
 	pthread_mutex_lock(&hub->lock);
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct ring_entry *e = &hub->ring[hub->next_seq % RING_SIZE];
-		struct textbuf text = {0};
+		struct buf text = {0};
 
 		sse_append(&text, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 3));
 		if (text.failed) {

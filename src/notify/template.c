@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/textbuf.h"
+#include "base/buf.h"
 
 #define TEMPLATE_MAX (64 * 1024)
 
@@ -44,7 +44,7 @@ static char *read_template(const char *share_dir, const char *kind, struct dmr_e
 }
 
 /* The placeholder's value as text ("" for null); false when vars has no such member. */
-static bool value_of(json_t *vars, const char *name, size_t len, struct textbuf *out)
+static bool value_of(json_t *vars, const char *name, size_t len, struct buf *out)
 {
 	char key[64];
 	json_t *v;
@@ -58,10 +58,10 @@ static bool value_of(json_t *vars, const char *name, size_t len, struct textbuf 
 	if (!v)
 		return false;
 	if (json_is_string(v))
-		textbuf_append(out, json_string_value(v), json_string_length(v));
+		buf_append(out, json_string_value(v), json_string_length(v));
 	else if (json_is_integer(v)) {
 		snprintf(number, sizeof number, "%lld", (long long)json_integer_value(v));
-		textbuf_append(out, number, strlen(number));
+		buf_append(out, number, strlen(number));
 	}
 	return true;
 }
@@ -70,7 +70,7 @@ static bool value_of(json_t *vars, const char *name, size_t len, struct textbuf 
  * Renders one line (without its end) into out. *shown counts placeholders with a value,
  * *holes those without.
  */
-static bool render_line(const char *line, size_t len, json_t *vars, struct textbuf *out,
+static bool render_line(const char *line, size_t len, json_t *vars, struct buf *out,
 			int *shown, int *holes, struct dmr_error *err)
 {
 	const char *end = line + len;
@@ -81,13 +81,13 @@ static bool render_line(const char *line, size_t len, json_t *vars, struct textb
 		size_t before;
 
 		if (!open) {
-			textbuf_append(out, line, (size_t)(end - line));
+			buf_append(out, line, (size_t)(end - line));
 			break;
 		}
 		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
 		if (!close)
 			return dmr_fail(err, 500, "template", NULL, "unclosed placeholder");
-		textbuf_append(out, line, (size_t)(open - line));
+		buf_append(out, line, (size_t)(open - line));
 		before = out->len;
 		if (!value_of(vars, open + 2, (size_t)(close - open - 2), out))
 			return dmr_fail(err, 500, "template", NULL, "unknown placeholder %.*s",
@@ -101,7 +101,7 @@ static bool render_line(const char *line, size_t len, json_t *vars, struct textb
 	return true;
 }
 
-static bool render_lines(const char *text, json_t *vars, struct textbuf *out, struct dmr_error *err)
+static bool render_lines(const char *text, json_t *vars, struct buf *out, struct dmr_error *err)
 {
 	while (*text) {
 		size_t len = strcspn(text, "\n");
@@ -115,7 +115,7 @@ static bool render_lines(const char *text, json_t *vars, struct textbuf *out, st
 			if (out->s)
 				out->s[start] = '\0';
 		} else {
-			textbuf_append(out, "\n", 1);
+			buf_append(out, "\n", 1);
 		}
 		text += len + (text[len] == '\n');
 	}
@@ -133,7 +133,7 @@ static void flatten(char *s)
 bool template_render(const char *share_dir, const char *kind, json_t *vars,
 		     struct message_text *out, struct dmr_error *err)
 {
-	struct textbuf subject = {0}, body = {0};
+	struct buf subject = {0}, body = {0};
 	char *tpl = read_template(share_dir, kind, err);
 	char *blank;
 	bool ok;

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 struct message_text {
 	char *subject; /* one line, no control characters */

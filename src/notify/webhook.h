@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "core/config.h"
-#include "core/error.h"
+#include "base/config.h"
+#include "base/error.h"
 
 #define WEBHOOK_SIGNATURE_SIZE 96
 

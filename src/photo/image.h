@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 #define PHOTO_MAX_PLANES 3
 

@@ -23,7 +23,7 @@
 
 #include <jpeglib.h> /* needs size_t and FILE declared first */
 
-#include "core/error.h"
+#include "base/error.h"
 
 struct jpeg_fail {
 	struct jpeg_error_mgr mgr; /* first: libjpeg hands back a pointer to it */

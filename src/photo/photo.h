@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 struct photo_limits {
 	size_t max_bytes;    /* input size; default 15 MB */

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "photo/image.h"
 #include "photo/orient.h"
 

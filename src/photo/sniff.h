@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 /*
  * True when data[0..len) starts like a JPEG (FF D8 FF). Otherwise fills err: 422 photo_corrupt

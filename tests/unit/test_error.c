@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/report.h"
 #include "tap.h"
 

@@ -1,7 +1,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "base/config.h"
 #include "http/query.h"
 #include "http/router.h"
 #include "tap.h"

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "tap.h"
 
 static int valid(const char *s, size_t len)

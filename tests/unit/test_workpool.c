@@ -3,7 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "core/workpool.h"
+#include "base/workpool.h"
 #include "tap.h"
 
 static atomic_int done_jobs;

@@ -1,5 +1,5 @@
-#ifndef DMR_CORE_CONFIG_H
-#define DMR_CORE_CONFIG_H
+#ifndef DMR_BASE_CONFIG_H
+#define DMR_BASE_CONFIG_H
 
 /*
  * Process configuration, read once from the environment at start-up and read-only afterwards.
@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 struct notify_config {
 	char public_url[256];

@@ -1,5 +1,5 @@
-#ifndef DMR_CORE_LOG_H
-#define DMR_CORE_LOG_H
+#ifndef DMR_BASE_LOG_H
+#define DMR_BASE_LOG_H
 
 /*
  * One line per event on standard error, prefixed with a UTC timestamp and a level, so that

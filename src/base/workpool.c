@@ -1,11 +1,11 @@
-#include "core/workpool.h"
+#include "base/workpool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 /* Lives on the caller's stack for as long as workpool_run waits for it. */
 struct job {

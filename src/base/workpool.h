@@ -1,5 +1,5 @@
-#ifndef DMR_CORE_WORKPOOL_H
-#define DMR_CORE_WORKPOOL_H
+#ifndef DMR_BASE_WORKPOOL_H
+#define DMR_BASE_WORKPOOL_H
 
 /*
  * A few threads of lower scheduling priority for heavy CPU work (photo decoding). The caller

@@ -1,5 +1,5 @@
-#ifndef DMR_CORE_ERROR_H
-#define DMR_CORE_ERROR_H
+#ifndef DMR_BASE_ERROR_H
+#define DMR_BASE_ERROR_H
 
 /*
  * Errors are values. A failing function fills a struct dmr_error and returns false (or NULL);

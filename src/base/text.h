@@ -1,5 +1,5 @@
-#ifndef DMR_CORE_TEXT_H
-#define DMR_CORE_TEXT_H
+#ifndef DMR_BASE_TEXT_H
+#define DMR_BASE_TEXT_H
 
 /*
  * Text checks shared by every front door. Input is untrusted bytes; nothing here allocates.
