@@ -58,7 +58,9 @@ def query(params):
 
 
 class Client:
-    """One keep-alive connection (http.client.HTTPConnection) to dmrd."""
+    """One keep-alive connection (http.client.HTTPConnection) to dmrd. After any failure of a
+    request (a timeout, a reset, an answer cut short) the connection is dropped, so that one
+    failing request never makes the next ones fail."""
 
     def __init__(self, host, port, timeout=30):
         self.host, self.port, self.timeout = host, port, timeout
@@ -100,6 +102,12 @@ class Client:
                 self.close()
                 if attempt == 1 and reused:
                     continue
+                raise
+            except BaseException:
+                # A timeout or any other failure leaves the connection in an unknown state
+                # (a request half sent, an answer half read): the next request, of this test
+                # or of another, starts on a new one.
+                self.close()
                 raise
             self.used = True
             if resp.will_close:
