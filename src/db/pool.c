@@ -297,3 +297,32 @@ bool db_command(PGconn *conn, const char *sql, struct dmr_error *err)
 	PQclear(res);
 	return ok;
 }
+
+/* Frees the notifications libpq holds; true if there was one. */
+static bool take_notifications(PGconn *conn)
+{
+	PGnotify *note;
+	bool notified = false;
+
+	while ((note = PQnotifies(conn))) {
+		notified = true;
+		PQfreemem(note);
+	}
+	return notified;
+}
+
+int db_wait_notification(PGconn *conn, int stop_fd, int timeout_ms)
+{
+	struct pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {stop_fd, POLLIN, 0}};
+	bool notified = take_notifications(conn);
+
+	if (!notified && poll(fds, 2, timeout_ms) > 0 &&
+	    (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (!PQconsumeInput(conn))
+			return -1;
+		notified = take_notifications(conn);
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		return -1;
+	return notified ? 1 : 0;
+}

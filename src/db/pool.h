@@ -64,6 +64,15 @@ PGresult *db_run_binary(struct db_pool *pool, PGconn *conn, int index,
 /* A command without parameters and without rows: BEGIN, COMMIT, ROLLBACK. */
 bool db_command(PGconn *conn, const char *sql, struct dmr_error *err);
 
+
+/*
+ * Waits on a connection that LISTENs, at most timeout_ms, for a notification or for stop_fd
+ * to become readable. A notification libpq already read (while a query ran on the
+ * connection) counts at once: it would not wake a poll. Returns 1 when notified, 0 when not,
+ * -1 when the connection broke.
+ */
+int db_wait_notification(PGconn *conn, int stop_fd, int timeout_ms);
+
 /* Opens a connection (for dmrctl and tests); on failure fills err and returns NULL. */
 PGconn *db_connect(const char *conninfo, struct dmr_error *err);
 

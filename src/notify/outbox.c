@@ -281,21 +281,11 @@ static PGconn *listen_connection(struct notifier *n)
 /* Waits for a notification, the stop signal or the timeout; false if the connection broke. */
 static bool wait_for_work(struct notifier *n, PGconn *conn, int timeout_ms)
 {
-	struct pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {n->stop_fd, POLLIN, 0}};
-	PGnotify *note;
-	bool notified = false;
+	int got = db_wait_notification(conn, n->stop_fd, timeout_ms);
 
-	if (poll(fds, 2, timeout_ms) > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-		if (!PQconsumeInput(conn))
-			return false;
-		while ((note = PQnotifies(conn))) {
-			notified = true;
-			PQfreemem(note);
-		}
-	}
-	if (notified || timeout_ms == 0)
+	if (got != 0 || timeout_ms == 0)
 		wake_workers(n);
-	return PQstatus(conn) == CONNECTION_OK;
+	return got >= 0;
 }
 
 static void *waker_main(void *arg)

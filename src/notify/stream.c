@@ -172,16 +172,7 @@ static PGconn *listen_connection(struct stream_hub *hub)
 /* Sleeps until a notification, the stop signal or CHECK_MS; false if the connection broke. */
 static bool wait_events(struct stream_hub *hub, PGconn *conn)
 {
-	struct pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {hub->stop_fd, POLLIN, 0}};
-	PGnotify *note;
-
-	if (poll(fds, 2, CHECK_MS) > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-		if (!PQconsumeInput(conn))
-			return false;
-		while ((note = PQnotifies(conn)))
-			PQfreemem(note);
-	}
-	return PQstatus(conn) == CONNECTION_OK;
+	return db_wait_notification(conn, hub->stop_fd, CHECK_MS) >= 0;
 }
 
 static bool hub_closed(struct stream_hub *hub)
