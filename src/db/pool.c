@@ -250,10 +250,17 @@ bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *e
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return dmr_fail(err, 409, "concurrent_update", NULL,
 				"another change to the same report came first; read it and retry");
-	/* Data exceptions: a parameter PostgreSQL could not read, such as the date 2024-13-45. */
-	if (strncmp(state, "22", 2) == 0)
-		return dmr_fail(err, 400, "invalid_parameter", NULL, "%s",
-				PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	/*
+	 * Data exceptions: a parameter PostgreSQL could not read, such as bytes that are not
+	 * UTF-8. The database's own words stay in the log: they describe its internals.
+	 */
+	if (strncmp(state, "22", 2) == 0) {
+		log_info("database refused a parameter (%s): %s", state,
+			 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		return dmr_fail(err, 400, "invalid_parameter", NULL,
+				"a parameter has a value that cannot be read (not UTF-8, or out of "
+				"range)");
+	}
 	if (strcmp(state, "57014") == 0)
 		return dmr_fail(err, 503, "database_timeout", NULL,
 				"the database took too long to answer; retry later");

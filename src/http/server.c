@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "http/router.h"
 
 struct http_server {
@@ -320,6 +321,21 @@ static bool carries_photos(struct MHD_Connection *conn, const struct http_route 
 	return route->upload && type && strncasecmp(type, "application/json", 16) != 0;
 }
 
+/*
+ * A bearer token that is not printable ASCII cannot be any token of ours: it is refused like
+ * an unknown one, before any handler would hand its bytes to the database.
+ */
+static bool bearer_malformed(struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return false;
+	auth += 7;
+	auth += strspn(auth, " ");
+	return *auth && !text_token_valid(auth, HTTP_TOKEN_MAX);
+}
+
 /* First call of a request: route it, and answer at once what needs no body. */
 static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn, const char *url,
 			     const char *method, struct exchange *ex)
@@ -334,6 +350,9 @@ static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn,
 	if (m->outcome == ROUTE_NO_METHOD)
 		return send_error(conn, 405, "method_not_allowed",
 				  "this resource does not take that method", m->allow);
+	if (bearer_malformed(conn))
+		return send_error(conn, 401, "unauthorized", "this token is unknown, expired or revoked",
+				  NULL);
 	ex->max_body = carries_photos(conn, m->route) ? s->max_upload : s->max_body;
 	if (declared_too_large(conn, ex->max_body)) {
 		ex->too_large = true;

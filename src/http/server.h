@@ -82,7 +82,14 @@ struct http_route {
 const char *http_query(const struct http_request *req, const char *name);
 const char *http_header(const struct http_request *req, const char *name);
 
-/* The token of "Authorization: Bearer <token>", or NULL. */
+/* The longest bearer token a request may carry. */
+#define HTTP_TOKEN_MAX 512
+
+/*
+ * The token of "Authorization: Bearer <token>", or NULL. The server answers 401 itself to a
+ * request whose bearer token is not 1 to HTTP_TOKEN_MAX printable ASCII characters, so a
+ * handler only ever sees a well-formed one.
+ */
 const char *http_bearer_token(const struct http_request *req);
 
 /* Adds a response header; values longer than the slot are cut. */

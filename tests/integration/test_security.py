@@ -1,0 +1,105 @@
+"""The promises of docs/security.md, tried as an attacker would: a replayed Idempotency-Key, the
+staff history, followers and their addresses, e-mails to strangers, duplicates across
+services, photos of closed reports, the SMTP password, malformed tokens, and a scan of every
+answer, as each role, for another party's data. Each test names the finding it closes."""
+
+import json
+import re
+import time
+import uuid
+
+import pytest
+
+import harness
+from harness import (API, HOTEL_DE_VILLE, assert_error, bearer, history, move, moved, offset,
+                     psql, raw_exchange, report_here)
+from sinks import SmtpSink
+
+PHOTO = f"{harness.env('DMR_SHARED')}/testdata/photos/camera/Canon_40D.jpg"
+LINK_RE = re.compile(r"(https://dansmarue\.test(/email/(confirm|unsubscribe))\?token=([\w.]+))")
+
+
+def photo_bytes():
+    with open(PHOTO, "rb") as f:
+        return f.read()
+
+
+def secret_key():
+    return f"key-{uuid.uuid4()}"
+
+
+def create(client, body, key=None):
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post(f"{API}/reports", body, headers=headers)
+
+
+def body_here(**fields):
+    return dict({"category_id": 7001, "lat": HOTEL_DE_VILLE[0], "lon": HOTEL_DE_VILLE[1]},
+                **fields)
+
+
+def put_photo(client, report_id, view, secret):
+    return client.request("PUT", f"{API}/reports/{report_id}/photos/{view}", data=photo_bytes(),
+                          headers=dict(bearer(secret), **{"Content-Type": "image/jpeg"}))
+
+
+def delete_photo(client, report_id, view, secret):
+    return client.request("DELETE", f"{API}/reports/{report_id}/photos/{view}",
+                          headers=bearer(secret))
+
+
+def follow(client, report_id, **who):
+    return client.post(f"{API}/reports/{report_id}/followers", who)
+
+
+def unfollow(client, report_id, **who):
+    return client.request("DELETE", f"{API}/reports/{report_id}/followers", json_body=who)
+
+
+def followers(client, report_id):
+    r = client.get(f"{API}/reports/{report_id}")
+    assert r.status == 200, r
+    return r.body["followers"]
+
+
+def unique_address(tag):
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def links_in(mail):
+    """{"confirm" | "unsubscribe": (full URL, path, token)} of the links in an e-mail's body."""
+    return {m[2]: (m[0], m[1], m[3]) for m in LINK_RE.findall(mail.body)}
+
+
+def form_post(client, path, fields, query_token=None):
+    body = "&".join(f"{k}={v}" for k, v in fields.items()).encode()
+    params = {"token": query_token} if query_token else None
+    return client.request("POST", path, params=params, data=body,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+# ------------------------------------------------------------------------------------------
+# Finding 8: a token that is not UTF-8 got 400 with PostgreSQL's message.
+
+
+@pytest.mark.parametrize("path,method", [(f"{API}/reports/1/events", "GET"),
+                                         (f"{API}/queue", "GET"),
+                                         (f"{API}/reports/1/transitions", "POST"),
+                                         (f"{API}/outbox", "GET")])
+def test_a_token_that_is_not_utf8_is_unknown(dmrd, path, method):
+    body = b'{"to": "resolved"}' if method == "POST" else b""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n").encode() + \
+        b"Authorization: Bearer \xff\xfe\xc3\r\nConnection: close\r\n\r\n"
+    r = raw_exchange(dmrd.port, head + body)
+    err = assert_error(r, 401, "unauthorized")
+    assert r.headers.get("WWW-Authenticate") == "Bearer", r
+    assert "UTF8" not in err["message"] and "byte" not in err["message"], err
+
+
+def test_no_database_message_reaches_a_client(dmrd, client):
+    r = raw_exchange(dmrd.port, b"GET /api/v1/reports?service=%FF%FE HTTP/1.1\r\nHost: x\r\n"
+                                b"Connection: close\r\n\r\n")
+    err = assert_error(r, 400, "invalid_parameter")
+    for word in ("UTF8", "encoding", "byte sequence", "syntax"):
+        assert word not in err["message"], err
