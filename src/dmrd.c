@@ -90,6 +90,9 @@ int main(void)
 		 "%d photo workers, %d notification threads; e-mail %s)",
 		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool, cfg.photo_threads,
 		 cfg.notify.threads, cfg.notify.smtp_url ? "on" : "off: kept in the outbox");
+	if (cfg.notify.smtp_insecure && cfg.notify.smtp_user)
+		log_warn("DMR_SMTP_INSECURE=1: the SMTP password may cross the network in plain "
+			 "text when the relay offers no TLS");
 	sigwait(&stop, &sig);
 	log_info("signal %d: draining requests", sig);
 	/* Streams end first: they would otherwise hold the drain for its whole length. */

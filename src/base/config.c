@@ -36,10 +36,9 @@ static bool env_long(const char *name, long fallback, long min, long max, long *
 {
 	const char *v = getenv(name);
 
-	if (!v || !*v) {
-		*out = fallback;
+	*out = fallback;
+	if (!v || !*v)
 		return true;
-	}
 	if (!parse_long_in(v, min, max, out))
 		return dmr_fail(err, 0, "invalid_config", name, "%s must be an integer in [%ld, %ld]",
 				name, min, max);
@@ -96,8 +95,10 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	struct notify_config *n = &cfg->notify;
 	const char *password_file = env_or("DMR_SMTP_PASSWORD_FILE", NULL);
-	long threads, timeout, retry, retry_max, attempts;
+	long threads, timeout, retry, retry_max, attempts, insecure;
 
+	if (!env_long("DMR_SMTP_INSECURE", 0, 0, 1, &insecure, err))
+		return false;
 	if (!env_long("DMR_NOTIFY_THREADS", 2, 1, 64, &threads, err) ||
 	    !env_long("DMR_NOTIFY_TIMEOUT_MS", 10000, 100, 600000, &timeout, err) ||
 	    !env_long("DMR_NOTIFY_RETRY_MS", 30000, 10, 86400000, &retry, err) ||
@@ -109,6 +110,7 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	n->retry_ms = (int)retry;
 	n->retry_max_ms = (int)retry_max;
 	n->max_attempts = (int)attempts;
+	n->smtp_insecure = insecure == 1;
 	snprintf(n->public_url, sizeof n->public_url, "%s",
 		 env_or("DMR_PUBLIC_URL", ""));
 	if (!n->public_url[0])

@@ -18,6 +18,7 @@
  *   DMR_SMTP_URL    smtp://host:port or smtps://...   (none: e-mails wait in the outbox)
  *   DMR_SMTP_FROM   sender, "Name <address>"          ("Dans ma rue <noreply@localhost>")
  *   DMR_SMTP_USER, DMR_SMTP_PASSWORD or DMR_SMTP_PASSWORD_FILE   relay credentials
+ *   DMR_SMTP_INSECURE  1: send credentials over smtp:// even without STARTTLS (0)
  *   DMR_PUSH_URL, DMR_PUSH_SECRET   the push gateway  (none: push messages wait)
  *   DMR_NOTIFY_THREADS        delivery threads        (2)
  *   DMR_NOTIFY_TIMEOUT_MS     one delivery, at most   (10000)
@@ -37,6 +38,7 @@ struct notify_config {
 	const char *smtp_from;
 	const char *smtp_user;
 	char smtp_password[256]; /* never logged */
+	bool smtp_insecure;      /* credentials may cross in plain text (DMR_SMTP_INSECURE=1) */
 	const char *push_url;    /* NULL: no push gateway */
 	const char *push_secret;
 	int threads;

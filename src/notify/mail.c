@@ -194,7 +194,13 @@ bool mail_send(const struct notify_config *cfg, const char *to, const char *mess
 	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_message);
 	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/*
+	 * With credentials, TLS or nothing: over smtp:// a man in the middle who strips the
+	 * relay's STARTTLS would otherwise read the password (unless told, DMR_SMTP_INSECURE).
+	 */
+	curl_easy_setopt(curl, CURLOPT_USE_SSL,
+			 (long)(cfg->smtp_user && !cfg->smtp_insecure ? CURLUSESSL_ALL
+								      : CURLUSESSL_TRY));
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);

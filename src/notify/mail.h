@@ -3,7 +3,8 @@
 
 /*
  * E-mail through the configured SMTP relay (libcurl): smtp:// with STARTTLS when the relay
- * offers it, or smtps://; credentials from the configuration, never logged. The message is
+ * offers it, or smtps://; credentials from the configuration, never logged, and sent only
+ * over TLS (STARTTLS is then required) unless DMR_SMTP_INSECURE=1. The message is
  * plain text in UTF-8, quoted-printable, with a Message-ID made of the outbox message's
  * stable id, so that a repeat delivery can be recognised.
  */

@@ -3,13 +3,15 @@
 Run by `deploy/local test` as `/usr/bin/python3 -m pytest -q tests/integration` with
 DMR_BUILD_DIR, DMR_DATABASE, DMR_HOME, DMR_SHARE_DIR, DMR_SHARED and DMR_LOCAL set."""
 
+import json
 import os
 import random
 
 import pytest
 
 import harness
-from harness import API, Arrondissements, Dmrd
+from harness import API, Arrondissements, Dmrd, psql
+from sinks import HttpSink, SmtpSink
 
 
 def pytest_configure(config):
@@ -151,3 +153,40 @@ def token():
         return made[role, services]
 
     return get
+
+
+# ------------------------------------------------------------------- other dmrd, sinks, mail
+
+
+@pytest.fixture
+def relay():
+    """An SMTP sink, stopped after the test."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def gateway():
+    """The HTTP sink: the push gateway at /push, Ramen's webhook at /ramen."""
+    sink = HttpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def nodes(tmp_path):
+    """nodes(**env): a new dmrd with quick retries and `env`; each is stopped after the test."""
+    started = []
+
+    def start(**environ):
+        server = Dmrd(tmp_path / f"dmrd-{len(started)}.log",
+                      dict(harness.NODE_SETTINGS, **environ))
+        started.append(server)
+        server.wait_healthy()
+        return server
+
+    yield start
+    for server in started:
+        server.terminate()
+        server.kill()

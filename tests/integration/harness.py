@@ -16,9 +16,13 @@ import urllib.parse
 from collections import namedtuple
 
 API = "/api/v1"
-# DMR_PUBLIC_URL of the session dmrd and of the nodes of test_notify.py: the links of the
+# DMR_PUBLIC_URL of the session dmrd and of the nodes the tests start: the links of the
 # notifications, whichever dmrd delivers them.
 PUBLIC_URL = "https://dansmarue.test"
+# The settings of the nodes the tests start (conftest's `nodes`): quick retries.
+NODE_SETTINGS = {"DMR_NOTIFY_RETRY_MS": "200", "DMR_NOTIFY_RETRY_MAX_MS": "1000",
+                 "DMR_NOTIFY_TIMEOUT_MS": "1000", "DMR_NOTIFY_MAX_ATTEMPTS": "50",
+                 "DMR_PUBLIC_URL": PUBLIC_URL}
 
 
 def env(name):
@@ -318,6 +322,18 @@ class unchanged_reports:
             assert after == self.before, \
                 f"a refused request wrote into report: {self.before} rows before, {after} after"
         return False
+
+
+def wait_until(what, check, timeout=10.0):
+    """check()'s value once it is true; AssertionError naming `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.05)
 
 
 def run_local(command, timeout=120):

@@ -2,6 +2,7 @@
 of 127.0.0.1, started and stopped by the tests (stopped, the port refuses connections, like a
 relay or an endpoint that is down)."""
 
+import base64
 import email
 import email.policy
 import http.server
@@ -58,6 +59,20 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
     def reply(self, line):
         self.wfile.write(line.encode() + b"\r\n")
 
+    def login(self, verb):
+        """AUTH PLAIN (inline or on the next line) or AUTH LOGIN: the (user, password) sent."""
+        words = verb.split()
+        if len(words) >= 2 and words[1].upper() == "PLAIN":
+            if len(words) == 2:
+                self.reply("334 ")
+                words.append(self.rfile.readline().decode("ascii").strip())
+            _, user, password = base64.b64decode(words[2]).decode().split("\0")
+            return user, password
+        self.reply("334 VXNlcm5hbWU6")
+        user = base64.b64decode(self.rfile.readline().strip()).decode()
+        self.reply("334 UGFzc3dvcmQ6")
+        return user, base64.b64decode(self.rfile.readline().strip()).decode()
+
     def handle(self):
         self.reply("220 sink ESMTP")
         mail_from, rcpt = None, []
@@ -68,7 +83,11 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
             verb = line.decode("ascii", "replace").strip()
             upper = verb.upper()
             if upper.startswith("EHLO"):
-                self.wfile.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 10000000\r\n")
+                auth = b"250-AUTH PLAIN LOGIN\r\n" if self.server.sink.auth else b""
+                self.wfile.write(b"250-sink\r\n" + auth + b"250-8BITMIME\r\n250 SIZE 10000000\r\n")
+            elif upper.startswith("AUTH ") and self.server.sink.auth:
+                self.server.sink.logins.append(self.login(verb))
+                self.reply("235 authenticated")
             elif upper.startswith("HELO"):
                 self.reply("250 sink")
             elif upper.startswith("MAIL FROM:"):
@@ -138,7 +157,16 @@ class _Sink:
 
 
 class SmtpSink(_Sink):
+    """An SMTP relay without TLS. With auth=True it offers AUTH PLAIN and LOGIN, as a relay
+    whose STARTTLS an attacker stripped would, and keeps every (user, password) it is sent in
+    `logins`."""
+
     handler = _SmtpHandler
+
+    def __init__(self, port=None, auth=False):
+        super().__init__(port)
+        self.auth = auth
+        self.logins = []
 
     @property
     def url(self):

@@ -79,6 +79,55 @@ def form_post(client, path, fields, query_token=None):
 
 
 # ------------------------------------------------------------------------------------------
+# Finding 7: over smtp:// the relay password crossed in plain text when STARTTLS was stripped.
+
+
+@pytest.fixture
+def service_mailbox(cat_b):
+    """cat_b's service hears of its new reports at a fresh address (no confirmation: the
+    admins set it) for the test."""
+    address = unique_address("service")
+    p = harness.run_dmrctl("service", "notify", cat_b["service"], "--email", address)
+    assert p.returncode == 0, p.stderr
+    yield address
+    psql(f"UPDATE outbox SET state = 'dead', last_error = 'its test ended'"
+         f" WHERE recipient = '{address}' AND state = 'pending'")
+    p = harness.run_dmrctl("service", "notify", cat_b["service"], "--no-email")
+    assert p.returncode == 0, p.stderr
+
+
+def test_credentials_never_cross_without_tls(client, nodes, cat_b, service_mailbox):
+    relay = SmtpSink(auth=True).start()
+    try:
+        node = nodes(DMR_SMTP_URL=relay.url, DMR_SMTP_USER="dmr",
+                     DMR_SMTP_PASSWORD="relay-password-of-the-tests")
+        rep = report_here(client, category_id=cat_b["id"])
+        where = f"report_id = {rep['id']} AND recipient = '{service_mailbox}'"
+        harness.wait_until("two attempts over",
+                           lambda: psql(f"SELECT count(*) FROM outbox WHERE {where}"
+                                        f" AND (attempts >= 2 OR state = 'sent')"
+                                        f" AND locked_until IS NULL") == "1", timeout=20)
+        assert relay.logins == [] and relay.received == [], "the password crossed in clear"
+        assert "TLS" in psql(f"SELECT last_error FROM outbox WHERE {where}")
+        assert node.alive()
+    finally:
+        relay.stop()
+
+
+def test_plain_smtp_with_credentials_only_when_told_so(client, nodes, cat_b, service_mailbox):
+    relay = SmtpSink(auth=True).start()
+    try:
+        node = nodes(DMR_SMTP_URL=relay.url, DMR_SMTP_USER="dmr",
+                     DMR_SMTP_PASSWORD="relay-password-of-the-tests", DMR_SMTP_INSECURE="1")
+        assert "DMR_SMTP_INSECURE" in node.tail(), node.tail()
+        rep = report_here(client, category_id=cat_b["id"])
+        relay.wait_for(lambda got: any(rep["number"] in m.subject for m in got), timeout=20)
+        assert relay.logins[0] == ("dmr", "relay-password-of-the-tests"), relay.logins
+    finally:
+        relay.stop()
+
+
+# ------------------------------------------------------------------------------------------
 # Finding 8: a token that is not UTF-8 got 400 with PostgreSQL's message.
 
 
