@@ -30,6 +30,9 @@ static const char usage[] =
 	"                 [--new-secret]\n"
 	"                               where a service hears of its reports; a webhook's\n"
 	"                               secret is printed once, when it is made\n"
+	"  housekeeping                 delete what expired: idempotency keys (24 h), e-mails\n"
+	"                               held and follows unconfirmed for 7 days (dmrd does it\n"
+	"                               every DMR_HOUSEKEEPING_SECONDS)\n"
 	"\n"
 	"environment: DMR_DATABASE (libpq conninfo), DMR_SHARE_DIR (folder holding sql/ and geo/)\n";
 
@@ -53,7 +56,8 @@ int main(int argc, char **argv)
 	command = argv[1];
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
 	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
-	    strcmp(command, "token") && strcmp(command, "service")) {
+	    strcmp(command, "token") && strcmp(command, "service") &&
+	    strcmp(command, "housekeeping")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
 		return 2;
 	}
@@ -73,6 +77,8 @@ int main(int argc, char **argv)
 		rc = ctl_token(conn, argc - 2, argv + 2);
 	else if (strcmp(command, "service") == 0)
 		rc = ctl_service(conn, argc - 2, argv + 2);
+	else if (strcmp(command, "housekeeping") == 0)
+		rc = ctl_housekeeping(conn);
 	else
 		rc = ctl_load_geo(conn, argc - 2, argv + 2);
 	PQfinish(conn);

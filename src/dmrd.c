@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "base/workpool.h"
+#include "core/housekeeping.h"
 #include "db/pool.h"
 #include "db/statements.h"
 #include "http/server.h"
@@ -49,6 +50,7 @@ int main(void)
 	struct dmr_app app;
 	struct http_server *server;
 	struct notifier *notifier;
+	struct housekeeper *housekeeper;
 	sigset_t stop;
 	int sig = 0;
 
@@ -78,8 +80,10 @@ int main(void)
 		return 1;
 	}
 	notifier = notifier_start(&cfg, app.pool, &err);
-	if (!notifier) {
-		log_error("%s", err.message);
+	housekeeper = notifier ? housekeeper_start(app.pool, cfg.housekeeping_seconds) : NULL;
+	if (!notifier || !housekeeper) {
+		log_error("%s", notifier ? "cannot start the housekeeping thread" : err.message);
+		notifier_stop(notifier);
 		http_server_stop(server, 0);
 		stream_hub_destroy(app.stream_hub);
 		db_pool_destroy(app.pool);
@@ -98,6 +102,7 @@ int main(void)
 	/* Streams end first: they would otherwise hold the drain for its whole length. */
 	stream_hub_close(app.stream_hub);
 	http_server_stop(server, DRAIN_SECONDS);
+	housekeeper_stop(housekeeper);
 	notifier_stop(notifier);
 	stream_hub_destroy(app.stream_hub);
 	workpool_destroy(app.photo_workers);

@@ -1,4 +1,3 @@
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +9,6 @@
 #include "base/text.h"
 #include "http/multipart.h"
 #include "http/query.h"
-
-#define IDEMPOTENCY_KEY_MAX 200
 
 /* lat and lon come together or not at all (a geotagged photo may place the report). */
 static bool read_position(json_t *body, struct report_input *in, struct dmr_error *err)
@@ -63,27 +60,18 @@ static bool parse_report_input(json_t *body, struct report_input *in, struct dmr
 	return true;
 }
 
-static bool read_idempotency_key(const struct http_request *req, const char **key,
-				 struct dmr_error *err)
-{
-	*key = http_header(req, "Idempotency-Key");
-	if (*key && !text_token_valid(*key, IDEMPOTENCY_KEY_MAX))
-		return dmr_fail(err, 400, "invalid_parameter", "Idempotency-Key",
-				"Idempotency-Key must be 1 to 200 printable ASCII characters");
-	return true;
-}
-
 /*
- * Two requests with one key must carry the same report: the fingerprint is taken of the
- * body re-serialised with sorted keys, so spacing and key order do not matter.
+ * Two requests with one key must carry the same report: the digest is taken of the body
+ * re-serialised with sorted keys, so spacing and key order do not matter, and it is a
+ * SHA-256, so that no other report can be made to pass for the first.
  */
-static bool body_fingerprint(json_t *body, char *out, size_t size, struct dmr_error *err)
+static bool body_digest(json_t *body, char out[TEXT_SHA256_HEX_SIZE], struct dmr_error *err)
 {
 	char *canonical = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 
 	if (!canonical)
 		return dmr_fail(err, 500, "internal_error", NULL, "out of memory");
-	snprintf(out, size, "%016" PRIx64, text_fingerprint(canonical, strlen(canonical)));
+	text_sha256_hex(canonical, strlen(canonical), out);
 	free(canonical);
 	return true;
 }
@@ -176,16 +164,17 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 	struct report_rows rows;
 	json_error_t jerr;
 	json_t *body = NULL;
-	char hash[24], edit_token[REPORT_EDIT_TOKEN_SIZE];
+	char hash[TEXT_SHA256_HEX_SIZE], edit_token[REPORT_EDIT_TOKEN_SIZE];
 	bool replayed = false;
 	bool ok;
 
+	in.idempotency_key = http_header(req, "Idempotency-Key");
 	ok = read_create_request(req, &c, &err) &&
-	     read_idempotency_key(req, &in.idempotency_key, &err);
+	     report_idempotency_key_check(in.idempotency_key, &err);
 	if (ok && !(body = json_loadb(c.json, c.json_len, JSON_REJECT_DUPLICATES, &jerr)))
 		ok = json_parse_error(c.json, c.json_len, &jerr, &err);
 	ok = ok && parse_report_input(body, &in, &err) &&
-	     body_fingerprint(body, hash, sizeof hash, &err);
+	     body_digest(body, hash, &err);
 	in.request_hash = hash;
 	ok = ok && report_create(a->pool, a->photo_workers, &in, c.photos, c.nphotos, &rows,
 				 &replayed, edit_token, &err);

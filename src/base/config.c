@@ -137,7 +137,7 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
-	long threads, pool, max_body, max_upload, photo_threads;
+	long threads, pool, max_body, max_upload, photo_threads, housekeeping;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(cfg, 0, sizeof *cfg);
@@ -155,6 +155,9 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 		return false;
 	if (!env_long("DMR_PHOTO_THREADS", cpus > 0 ? cpus : 1, 1, 256, &photo_threads, err))
 		return false;
+	if (!env_long("DMR_HOUSEKEEPING_SECONDS", 600, 1, 86400, &housekeeping, err))
+		return false;
+	cfg->housekeeping_seconds = (int)housekeeping;
 	cfg->photo_threads = (int)photo_threads;
 	cfg->threads = (int)threads;
 	cfg->max_upload = (size_t)max_upload;

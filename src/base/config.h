@@ -12,6 +12,8 @@
  *   DMR_MAX_UPLOAD  largest body carrying photos      (50331648: three 15 MB photos and more)
  *   DMR_PHOTO_THREADS  photo workers, lower priority  (the number of online CPUs)
  *   DMR_SHARE_DIR   folder holding sql/, geo/ and templates/ (the install's datadir/dansmarue)
+ *   DMR_HOUSEKEEPING_SECONDS  how often expired keys, held e-mails and unconfirmed follows
+ *                   are deleted (600)
  *
  * Notifications (notify/outbox.h):
  *   DMR_PUBLIC_URL  the service's address, for links  (http://<DMR_LISTEN>)
@@ -57,6 +59,7 @@ struct dmr_config {
 	size_t max_body;
 	size_t max_upload;
 	int photo_threads;
+	int housekeeping_seconds;
 	const char *share_dir;
 	struct notify_config notify;
 };

@@ -1,5 +1,7 @@
 #include "base/text.h"
 
+#include <openssl/sha.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Length of the UTF-8 sequence starting at s (at most len bytes), or 0 if it is malformed. */
@@ -82,6 +84,15 @@ bool text_token_valid(const char *s, size_t max)
 		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E)
 			return false;
 	return true;
+}
+
+void text_sha256_hex(const char *s, size_t len, char out[TEXT_SHA256_HEX_SIZE])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)s, len, md);
+	for (size_t i = 0; i < sizeof md; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 uint64_t text_fingerprint(const char *s, size_t len)

@@ -21,8 +21,13 @@ bool text_email_plausible(const char *s);
 /* True when every byte is printable ASCII (0x21-0x7E) and 1 <= len <= max. */
 bool text_token_valid(const char *s, size_t max);
 
-/* FNV-1a 64: a cheap, stable fingerprint of bytes (ETags, request fingerprints); not secure. */
+/* FNV-1a 64: a cheap, stable fingerprint of bytes (ETags); not collision-resistant. */
 uint64_t text_fingerprint(const char *s, size_t len);
+
+#define TEXT_SHA256_HEX_SIZE 65 /* 64 hexadecimal digits and the NUL */
+
+/* The SHA-256 of bytes in lower-case hexadecimal (OpenSSL), where a forged collision matters. */
+void text_sha256_hex(const char *s, size_t len, char out[TEXT_SHA256_HEX_SIZE]);
 
 /* YYYY-MM-DD, a real day of the calendar. */
 bool text_date_valid(const char *s);

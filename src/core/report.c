@@ -106,6 +106,18 @@ bool report_input_check(const struct report_input *in, struct dmr_error *err)
 	if (in->device_id && !text_token_valid(in->device_id, REPORT_DEVICE_ID_MAX))
 		return dmr_fail(err, 422, "invalid_field", "device_id",
 				"device_id must be 1 to 200 printable ASCII characters");
+	return report_idempotency_key_check(in->idempotency_key, err);
+}
+
+bool report_idempotency_key_check(const char *key, struct dmr_error *err)
+{
+	if (key && (strlen(key) < REPORT_IDEMPOTENCY_KEY_MIN ||
+		    !text_token_valid(key, REPORT_IDEMPOTENCY_KEY_MAX)))
+		return dmr_fail(err, 400, "invalid_parameter", "Idempotency-Key",
+				"Idempotency-Key must be %d to %d printable ASCII characters: a "
+				"key stands for the report's edit token, so it must be as hard "
+				"to guess (a UUID will do)",
+				REPORT_IDEMPOTENCY_KEY_MIN, REPORT_IDEMPOTENCY_KEY_MAX);
 	return true;
 }
 
@@ -212,15 +224,19 @@ static bool attach(struct db_pool *pool, PGconn *conn, long long id,
 	return res != NULL;
 }
 
-/* The statement sequence of a creation, inside BEGIN ... COMMIT on conn. */
+/*
+ * The statement sequence of a creation, inside BEGIN ... COMMIT on conn. token holds the
+ * drawn edit token (or is empty with an idempotency key) and receives the one the report has.
+ */
 static bool store_report(struct db_pool *pool, PGconn *conn, const struct report_input *in,
-			 const struct processed_photo *photos, int nphotos, const char *token,
-			 long long *id, bool *replayed, struct dmr_error *err)
+			 const struct processed_photo *photos, int nphotos,
+			 char token[REPORT_EDIT_TOKEN_SIZE], long long *id, bool *replayed,
+			 struct dmr_error *err)
 {
 	char category[24], lat[32], lon[32], priority[8], channel[2] = {in->channel, '\0'};
 	const char *params[12] = {category, lon, lat, in->description, in->address, priority,
 				  channel, in->email, in->device_id, in->idempotency_key,
-				  in->request_hash, token};
+				  in->request_hash, token[0] ? token : NULL};
 	PGresult *res;
 
 	snprintf(category, sizeof category, "%lld", in->category_id);
@@ -232,6 +248,7 @@ static bool store_report(struct db_pool *pool, PGconn *conn, const struct report
 		return false;
 	*replayed = PQgetvalue(res, 0, 0)[0] == 't';
 	*id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	snprintf(token, REPORT_EDIT_TOKEN_SIZE, "%s", PQgetvalue(res, 0, 2));
 	PQclear(res);
 	for (int i = 0; i < nphotos && !*replayed; i++)
 		if (!attach(pool, conn, *id, &photos[i], err))
@@ -240,8 +257,9 @@ static bool store_report(struct db_pool *pool, PGconn *conn, const struct report
 }
 
 static bool in_transaction(struct db_pool *pool, const struct report_input *in,
-			   const struct processed_photo *photos, int nphotos, const char *token,
-			   long long *id, bool *replayed, struct dmr_error *err)
+			   const struct processed_photo *photos, int nphotos,
+			   char token[REPORT_EDIT_TOKEN_SIZE], long long *id, bool *replayed,
+			   struct dmr_error *err)
 {
 	PGconn *conn = db_acquire(pool, err);
 	struct dmr_error ignored;
@@ -295,8 +313,10 @@ bool report_create(struct db_pool *pool, struct workpool *workers,
 	ok = report_input_check(&in, err);
 	for (; ok && done < nphotos; done++)
 		ok = process_photo(workers, &photos[done], &processed[done], err);
+	/* With an idempotency key, the database derives the token from the key. */
+	edit_token[0] = '\0';
 	ok = ok && position_from_photos(&in, processed, nphotos, err) &&
-	     random_token(edit_token, err) &&
+	     (in.idempotency_key || random_token(edit_token, err)) &&
 	     in_transaction(pool, &in, processed, nphotos, edit_token, &id, replayed, err);
 	processed_free(processed, done);
 	return ok && report_get(pool, id, out, err);

@@ -27,6 +27,8 @@
 #define REPORT_ADDRESS_MAX 500
 #define REPORT_EMAIL_MAX 254
 #define REPORT_DEVICE_ID_MAX 200
+#define REPORT_IDEMPOTENCY_KEY_MIN 16
+#define REPORT_IDEMPOTENCY_KEY_MAX 200
 #define REPORT_SEARCH_LIMIT_MAX 1000
 #define REPORT_SEARCH_LIMIT_DEFAULT 50
 #define REPORT_RADIUS_MAX 5000.0
@@ -107,6 +109,12 @@ bool report_text_check(const char *value, const char *field, size_t max,
 /* Field checks that need no database: ranges, lengths, UTF-8, e-mail shape. */
 bool report_input_check(const struct report_input *in, struct dmr_error *err);
 
+/*
+ * An idempotency key is 16 to 200 printable ASCII characters (NULL passes): it stands for
+ * the report's edit token, so it must be too long to guess. 400 invalid_parameter otherwise.
+ */
+bool report_idempotency_key_check(const char *key, struct dmr_error *err);
+
 /* A photo sent with a report or for one: close, far (reporter) or done (service). */
 struct report_photo_in {
 	const char *view;
@@ -118,8 +126,10 @@ struct report_photo_in {
 
 /*
  * Processes the photos (photo/photo.h) on the photo workers, validates, routes and stores
- * the report and its photos in one transaction. *replayed tells an idempotent replay (the photos of the first
- * request stay). edit_token receives the reporter's new private token. Rows hold one report.
+ * the report and its photos in one transaction. *replayed tells an idempotent replay (the
+ * photos of the first request stay). edit_token receives the reporter's private token: drawn
+ * at random, or, with an idempotency key, derived from the key, so that every replay gets
+ * the same token and none replaces another. Rows hold one report.
  */
 bool report_create(struct db_pool *pool, struct workpool *workers,
 		   const struct report_input *in, const struct report_photo_in *photos,

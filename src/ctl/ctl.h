@@ -17,6 +17,7 @@ int ctl_load_reference(PGconn *conn, const char *geo_dir);
 int ctl_load_paris(PGconn *conn, const char *share_dir);
 int ctl_token(PGconn *conn, int argc, char **argv);
 int ctl_service(PGconn *conn, int argc, char **argv);
+int ctl_housekeeping(PGconn *conn);
 
 /* Runs SQL without parameters (several statements allowed); prints the error on failure. */
 bool ctl_exec(PGconn *conn, const char *sql);

@@ -24,8 +24,8 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"SELECT service_code, service_name, sector_code, sector_name, arrondissement, rule,"
 		" distance_m FROM dmr_route_preview($1::int, $2::float8, $3::float8)", 3},
 	[STMT_REPORT_CREATE] = {
-		"SELECT replayed, report_id FROM dmr_create_report($1::int, $2::float8, $3::float8,"
-		" $4, $5, $6::int, $7::char, $8, $9, $10, $11, $12)", 12},
+		"SELECT replayed, report_id, edit_token FROM dmr_create_report($1::int, $2::float8,"
+		" $3::float8, $4, $5, $6::int, $7::char, $8, $9, $10, $11, $12)", 12},
 	[STMT_REPORT_GET] = {"SELECT " REPORT_COLUMNS ", NULL::float8"
 			     " FROM report_public WHERE id = $1::bigint", 1},
 	/* Searches run in SQL functions (migration 0001) that plan for the filters given. */
@@ -57,6 +57,7 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_EVENTS] = {"SELECT * FROM dmr_report_events($1::bigint, $2)", 2},
 	[STMT_FOLLOW] = {"SELECT report_id, followers FROM dmr_follow($1::bigint, $2, $3)", 3},
 	[STMT_UNFOLLOW] = {"SELECT report_id, followers FROM dmr_unfollow($1::bigint, $2, $3)", 3},
+	[STMT_HOUSEKEEPING] = {"SELECT what, deleted FROM dmr_housekeeping()", 0},
 	[STMT_SUGGESTIONS] = {
 		"SELECT " REPORT_COLUMNS ", s.distance_m"
 		" FROM dmr_suggestions($1::float8, $2::float8, $3::int, $4::bigint) s"

@@ -79,6 +79,91 @@ def form_post(client, path, fields, query_token=None):
 
 
 # ------------------------------------------------------------------------------------------
+# Finding 1: replaying an Idempotency-Key took the report over.
+
+
+def test_a_replay_gives_back_the_same_edit_token_and_invalidates_nothing(client):
+    key = secret_key()
+    first = create(client, body_here(description=key), key)
+    assert first.status == 201, first
+    replay = create(client, body_here(description=key), key)
+    assert replay.status == 201 and replay.headers.get("Idempotent-Replayed") == "true", replay
+    assert replay.body["id"] == first.body["id"]
+    assert replay.body["edit_token"] == first.body["edit_token"], \
+        "a replay handed out another token"
+    assert re.fullmatch(r"[0-9a-f]{64}", first.body["edit_token"]), first.body
+    # The reporter's token still holds the report: photos, history, resolution.
+    assert put_photo(client, first.body["id"], "far", first.body["edit_token"]).status == 200
+    assert history(client, first.body["id"], first.body["edit_token"])["view"] == "reporter"
+    assert moved(client, first.body["id"], first.body["edit_token"], to="resolved")
+
+
+def test_a_token_stands_for_its_key_alone(client):
+    """Two reports with two keys have two tokens; a report without a key a random one."""
+    a = create(client, body_here(description="a"), secret_key())
+    b = create(client, body_here(description="a"), secret_key())
+    c, d = create(client, body_here()), create(client, body_here())
+    tokens = {r.body["edit_token"] for r in (a, b, c, d)}
+    assert len(tokens) == 4, tokens
+
+
+@pytest.mark.parametrize("key,status", [("k" * 15, 400), ("short-key", 400), ("k" * 16, 201),
+                                        ("k" * 200, 201), ("k" * 201, 400)],
+                         ids=["15", "9", "16", "200", "201"])
+def test_keys_too_short_to_be_secret_are_refused(client, key, status):
+    key = key[:-8] + uuid.uuid4().hex[:8] if len(key) >= 16 else key
+    before = harness.report_count()
+    r = create(client, body_here(), key)
+    if status == 400:
+        assert_error(r, 400, "invalid_parameter", "Idempotency-Key")
+        assert harness.report_count() == before
+    else:
+        assert r.status == 201, r
+
+
+def test_bodies_are_compared_by_their_sha256(client):
+    key = secret_key()
+    first = create(client, body_here(description="sha"), key)
+    assert first.status == 201, first
+    stored = psql(f"SELECT request_hash FROM idempotency_key WHERE report_id = {first.body['id']}")
+    assert re.fullmatch(r"[0-9a-f]{64}", stored), stored
+    assert_error(create(client, body_here(description="sha2"), key), 409,
+                 "idempotency_key_reused")
+
+
+def test_a_key_expires_after_24_hours(client):
+    key = secret_key()
+    first = create(client, body_here(description="expiring"), key)
+    psql(f"UPDATE idempotency_key SET created_at = created_at - interval '24 hours 1 minute'"
+         f" WHERE report_id = {first.body['id']}")
+    again = create(client, body_here(description="expiring"), key)
+    assert again.status == 201 and again.headers.get("Idempotent-Replayed") is None, again
+    assert again.body["id"] != first.body["id"], "an expired key still replayed"
+
+
+def test_the_cleanup_job_removes_expired_keys(client, nodes):
+    old, fresh = (create(client, body_here(), secret_key()).body["id"] for _ in range(2))
+    psql(f"UPDATE idempotency_key SET created_at = now() - interval '25 hours'"
+         f" WHERE report_id = {old}")
+    nodes(DMR_HOUSEKEEPING_SECONDS="1")
+
+    def keys():
+        return psql(f"SELECT string_agg(report_id::text, ',' ORDER BY report_id)"
+                    f" FROM idempotency_key WHERE report_id IN ({old}, {fresh})")
+
+    harness.wait_until("the expired key removed", lambda: keys() == str(fresh), timeout=30)
+
+
+def test_dmrctl_housekeeping_removes_expired_keys(client):
+    rid = create(client, body_here(), secret_key()).body["id"]
+    psql(f"UPDATE idempotency_key SET created_at = now() - interval '25 hours'"
+         f" WHERE report_id = {rid}")
+    p = harness.run_dmrctl("housekeeping")
+    assert p.returncode == 0, p.stderr
+    assert psql(f"SELECT count(*) FROM idempotency_key WHERE report_id = {rid}") == "0"
+
+
+# ------------------------------------------------------------------------------------------
 # Finding 7: over smtp:// the relay password crossed in plain text when STARTTLS was stripped.
 
 
