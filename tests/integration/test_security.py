@@ -164,6 +164,49 @@ def test_dmrctl_housekeeping_removes_expired_keys(client):
 
 
 # ------------------------------------------------------------------------------------------
+# Finding 2: any API token saw the staff history of every report.
+
+
+def test_staff_history_is_for_the_report_s_services(client, token, cat_a, cat_b):
+    name = f"Agent Ramen {uuid.uuid4().hex[:6]}"
+    ours = harness.new_token("agent", cat_a["service"], name=name)
+    note = f"note interne {uuid.uuid4().hex}"
+    rep = report_here(client)
+    moved(client, rep["id"], ours, to="acknowledged", note=note, message="Vu")
+
+    def seen(secret):
+        view = history(client, rep["id"], secret)
+        raw = json.dumps(view, ensure_ascii=False)
+        return view["view"], note in raw, name in raw
+
+    outsider_services = [cat_b["service"]]
+    for role in ("agent", "contractor"):
+        for service in outsider_services:
+            assert seen(token(role, service)) == ("public", False, False), (role, service)
+    assert seen(token("agent", cat_a["service"])) == ("staff", True, True)
+    assert seen(token("contractor", cat_a["service"])) == ("staff", True, True)
+    assert seen(token("supervisor")) == ("staff", True, True)
+    assert seen(token("admin")) == ("staff", True, True)
+    assert seen(None) == ("public", False, False)
+
+    # A transfer makes the receiving service staff of the report; the one it left stays so.
+    moved(client, rep["id"], token("supervisor"), to="transferred", service=cat_b["service"])
+    assert seen(token("agent", cat_b["service"])) == ("staff", True, True)
+    assert seen(token("agent", cat_a["service"])) == ("staff", True, True)
+
+
+def test_the_reporter_sees_its_own_notes_not_the_staff_s(client, token, cat_a):
+    rep = report_here(client)
+    staff_note = f"interne {uuid.uuid4().hex}"
+    moved(client, rep["id"], token("agent", cat_a["service"]), to="acknowledged",
+          note=staff_note)
+    moved(client, rep["id"], rep["edit_token"], to="resolved", note="enlevé ce matin")
+    view = history(client, rep["id"], rep["edit_token"])
+    assert view["view"] == "reporter", view
+    assert [e["note"] for e in view["events"]] == [None, None, "enlevé ce matin"], view
+
+
+# ------------------------------------------------------------------------------------------
 # Finding 7: over smtp:// the relay password crossed in plain text when STARTTLS was stripped.
 
 
