@@ -207,6 +207,64 @@ def test_the_reporter_sees_its_own_notes_not_the_staff_s(client, token, cat_a):
 
 
 # ------------------------------------------------------------------------------------------
+# Finding 5: a contractor could attach any report to any other.
+
+
+def test_a_duplicate_s_original_is_near_recent_and_of_its_kind(client, token, cat_a, cat_b,
+                                                               spot):
+    lat, lon, _ = spot
+    contractor = token("contractor", cat_a["service"])
+    radius = cat_a["duplicate_radius_m"]
+
+    def report_at(north_m=0.0, category=cat_a):
+        r = create(client, {"category_id": category["id"],
+                            "lat": offset(lat, lon, north_m=north_m)[0], "lon": lon})
+        assert r.status == 201, r
+        return r.body
+
+    dup = report_at()
+    far = report_at(north_m=radius * 3 + 20)
+    assert_error(move(client, dup["id"], contractor, to="rejected", duplicate_of=far["id"]),
+                 422, "invalid_field", "duplicate_of")
+    other_kind = report_at(north_m=2, category=cat_b)
+    moved(client, other_kind["id"], token("supervisor"), to="transferred",
+          service=cat_a["service"])
+    assert_error(move(client, dup["id"], contractor, to="rejected",
+                      duplicate_of=other_kind["id"]), 422, "invalid_field", "duplicate_of")
+    old = report_at(north_m=3)
+    moved(client, old["id"], contractor, to="resolved")
+    psql(f"UPDATE report SET closed_at = closed_at - interval '31 days' WHERE id = {old['id']}")
+    assert_error(move(client, dup["id"], contractor, to="rejected", duplicate_of=old["id"]),
+                 422, "invalid_field", "duplicate_of")
+    recent = report_at(north_m=4)
+    moved(client, recent["id"], contractor, to="resolved")
+    near = report_at(north_m=radius * 3 - 20)
+    assert moved(client, dup["id"], contractor, to="rejected", duplicate_of=near["id"])
+    again = report_at(north_m=1)
+    assert moved(client, again["id"], contractor, to="rejected", duplicate_of=recent["id"])
+
+
+def test_a_service_attaches_only_to_a_report_it_can_see(client, token, cat_a, leaves):
+    """The original was never with the contractor's service: 403, even though it is near and
+    of the same kind."""
+    lat, lon = HOTEL_DE_VILLE
+    sibling = next((c for c in leaves if c["parent_id"] == cat_a["parent_id"]
+                    and c["service"] != cat_a["service"] and not c["agent_only"]), None)
+    if sibling is None:
+        pytest.skip("no sub-category of the same kind in another service")
+    theirs = create(client, {"category_id": sibling["id"], "lat": lat, "lon": lon}).body
+    assert theirs["service"]["code"] != cat_a["service"], theirs
+    ours = report_here(client)
+    contractor = token("contractor", cat_a["service"])
+    assert_error(move(client, ours["id"], contractor, to="rejected", duplicate_of=theirs["id"]),
+                 403, "forbidden", "duplicate_of")
+    assert moved(client, ours["id"], token("supervisor"), to="transferred",
+                 service=sibling["service"])
+    assert moved(client, theirs["id"], token("agent", sibling["service"]), to="rejected",
+                 duplicate_of=ours["id"])
+
+
+# ------------------------------------------------------------------------------------------
 # Finding 7: over smtp:// the relay password crossed in plain text when STARTTLS was stripped.
 
 
