@@ -262,7 +262,6 @@ static bool in_transaction(struct db_pool *pool, const struct report_input *in,
 			   struct dmr_error *err)
 {
 	PGconn *conn = db_acquire(pool, err);
-	struct dmr_error ignored;
 	bool ok;
 
 	if (!conn)
@@ -271,11 +270,10 @@ static bool in_transaction(struct db_pool *pool, const struct report_input *in,
 	if (nphotos == 0)
 		ok = store_report(pool, conn, in, photos, 0, token, id, replayed, err);
 	else
-		ok = db_command(conn, "BEGIN", err) &&
-		     store_report(pool, conn, in, photos, nphotos, token, id, replayed, err) &&
-		     db_command(conn, "COMMIT", err);
-	if (!ok && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK", &ignored);
+		ok = db_end(conn, db_command(conn, "BEGIN", err) &&
+				  store_report(pool, conn, in, photos, nphotos, token, id,
+					       replayed, err),
+			    err);
 	db_release(pool, conn);
 	return ok;
 }
@@ -362,13 +360,18 @@ bool report_put_photo(struct db_pool *pool, struct workpool *workers, long long 
 	PGconn *conn;
 	bool ok;
 
-	/* The token is checked before decoding, and again with the write, which it guards. */
+	/*
+	 * The token is checked before decoding, and again in the transaction of the write, which
+	 * it guards (the check locks the report: it cannot close in between).
+	 */
 	if (!photo_right(pool, id, photo->view, token, err) ||
 	    !process_photo(workers, photo, &processed, err))
 		return false;
 	conn = db_acquire(pool, err);
-	ok = conn && check_photo_right(pool, conn, id, photo->view, token, err) &&
-	     attach(pool, conn, id, &processed, err);
+	ok = conn && db_end(conn, db_command(conn, "BEGIN", err) &&
+				  check_photo_right(pool, conn, id, photo->view, token, err) &&
+				  attach(pool, conn, id, &processed, err),
+			    err);
 	db_release(pool, conn);
 	processed_free(&processed, 1);
 	return ok;
@@ -384,8 +387,10 @@ bool report_delete_photo(struct db_pool *pool, long long id, const char *token,
 	bool ok;
 
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	ok = conn && check_photo_right(pool, conn, id, view, token, err) &&
-	     (res = db_run(pool, conn, STMT_PHOTO_DETACH, params, err));
+	ok = conn && db_end(conn, db_command(conn, "BEGIN", err) &&
+				  check_photo_right(pool, conn, id, view, token, err) &&
+				  (res = db_run(pool, conn, STMT_PHOTO_DETACH, params, err)),
+			    err);
 	db_release(pool, conn);
 	if (ok && PQgetvalue(res, 0, 0)[0] != 't')
 		ok = dmr_fail(err, 404, "not_found", NULL, "this report has no %s photo", view);

@@ -305,6 +305,17 @@ bool db_command(PGconn *conn, const char *sql, struct dmr_error *err)
 	return ok;
 }
 
+bool db_end(PGconn *conn, bool ok, struct dmr_error *err)
+{
+	struct dmr_error ignored;
+
+	if (ok)
+		ok = db_command(conn, "COMMIT", err);
+	if (!ok && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK", &ignored);
+	return ok;
+}
+
 /* Frees the notifications libpq holds; true if there was one. */
 static bool take_notifications(PGconn *conn)
 {

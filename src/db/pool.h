@@ -64,6 +64,11 @@ PGresult *db_run_binary(struct db_pool *pool, PGconn *conn, int index,
 /* A command without parameters and without rows: BEGIN, COMMIT, ROLLBACK. */
 bool db_command(PGconn *conn, const char *sql, struct dmr_error *err);
 
+/*
+ * Ends the transaction opened on conn: COMMIT when ok (its failure fills err), else ROLLBACK
+ * (err keeps the failure that caused it). Returns whether the transaction was committed.
+ */
+bool db_end(PGconn *conn, bool ok, struct dmr_error *err);
 
 /*
  * Waits on a connection that LISTENs, at most timeout_ms, for a notification or for stop_fd

@@ -265,6 +265,28 @@ def test_a_service_attaches_only_to_a_report_it_can_see(client, token, cat_a, le
 
 
 # ------------------------------------------------------------------------------------------
+# Finding 6: a reporter could still change the photos of a closed report.
+
+
+@pytest.mark.parametrize("status", ["resolved", "rejected", "archived"])
+def test_photos_of_a_closed_report_are_frozen(client, token, cat_a, status):
+    rep = report_here(client)
+    agent = token("agent", cat_a["service"])
+    assert put_photo(client, rep["id"], "close", rep["edit_token"]).status == 200
+    moved(client, rep["id"], agent, **({"to": "rejected", "reason": "not_found"}
+                                       if status == "rejected" else {"to": "resolved"}))
+    if status == "archived":
+        moved(client, rep["id"], token("admin"), to="archived")
+    before = client.get(f"{API}/reports/{rep['id']}").body["photos"]
+    for view in ("close", "far"):
+        assert_error(put_photo(client, rep["id"], view, rep["edit_token"]), 409, "report_closed")
+    assert_error(delete_photo(client, rep["id"], "close", rep["edit_token"]), 409,
+                 "report_closed")
+    assert client.get(f"{API}/reports/{rep['id']}").body["photos"] == before
+    assert put_photo(client, rep["id"], "done", agent).status == 200, "the service's photo"
+
+
+# ------------------------------------------------------------------------------------------
 # Finding 7: over smtp:// the relay password crossed in plain text when STARTTLS was stripped.
 
 
