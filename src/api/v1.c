@@ -9,6 +9,7 @@
 #include "core/catalog.h"
 #include "base/text.h"
 #include "http/query.h"
+#include "web/web.h"
 
 static void healthz(void *app, const struct http_request *req, struct http_response *res)
 {
@@ -185,6 +186,10 @@ const struct http_route api_v1_routes[] = {
 	{"PUT", "/api/v1/reject-reasons/{}", api_v1_put_reject_reason, false},
 	{"PUT", "/api/v1/categories/{}/delays", api_v1_category_delays, false},
 	{"GET", "/photos/{}", api_photo_get, false},
+	{"GET", "/email/confirm", web_email_confirm_page, false},
+	{"POST", "/email/confirm", web_email_confirm, false},
+	{"GET", "/email/unsubscribe", web_email_unsubscribe_page, false},
+	{"POST", "/email/unsubscribe", web_email_unsubscribe, false},
 };
 
 const size_t api_v1_route_count = sizeof api_v1_routes / sizeof api_v1_routes[0];

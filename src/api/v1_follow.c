@@ -21,7 +21,7 @@ static void follow_request(struct dmr_app *a, const struct http_request *req,
 	struct follower_input who = {0};
 	struct follow_result out;
 	long long id;
-	json_t *body = NULL;
+	json_t *body = NULL, *answer;
 	bool ok;
 
 	ok = api_report_id(req, &id, &err) && (body = json_request_object(req, &err)) &&
@@ -34,9 +34,13 @@ static void follow_request(struct dmr_app *a, const struct http_request *req,
 		http_respond_error(res, &err);
 		return;
 	}
+	answer = json_pack("{s:I, s:i}", "report_id", (json_int_t)out.report_id, "followers",
+			   out.followers);
+	/* Accepted, not done: the follow counts once its owner confirms it by e-mail. */
+	if (out.awaiting_email)
+		json_object_set_new(answer, "pending", json_string("email_confirmation"));
 	http_add_header(res, "Cache-Control", "no-store");
-	http_respond_json(res, 200, json_pack("{s:I, s:i}", "report_id", (json_int_t)out.report_id,
-					      "followers", out.followers));
+	http_respond_json(res, out.awaiting_email ? 202 : 200, answer);
 }
 
 void api_v1_follow(void *app, const struct http_request *req, struct http_response *res)

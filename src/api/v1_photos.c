@@ -4,7 +4,7 @@
 
 #include "api/v1.h"
 #include "core/report.h"
-#include "http/multipart.h"
+#include "http/form.h"
 #include "http/query.h"
 
 /* Photos are named by the SHA-256 of their bytes: they never change, so caches keep them. */
@@ -70,20 +70,20 @@ void api_photo_get(void *app, const struct http_request *req, struct http_respon
 }
 
 /* The photo bytes: a raw image body, or the `photo` part of a form (or its only part). */
-static bool read_photo_body(const struct http_request *req, struct multipart *form,
+static bool read_photo_body(const struct http_request *req, struct form *form,
 			    struct report_photo_in *photo, struct dmr_error *err)
 {
-	const struct multipart_part *part;
+	const struct form_part *part;
 
 	memset(form, 0, sizeof *form);
-	if (!multipart_is(req)) {
+	if (!form_is_multipart(req)) {
 		photo->bytes = (const unsigned char *)req->body;
 		photo->len = req->body_len;
 		return true;
 	}
-	if (!multipart_parse(req, form, err))
+	if (!form_parse(req, form, err))
 		return false;
-	part = multipart_get(form, "photo");
+	part = form_get(form, "photo");
 	if (!part && form->count == 1)
 		part = &form->parts[0];
 	if (!part)
@@ -109,14 +109,14 @@ void api_v1_put_photo(void *app, const struct http_request *req, struct http_res
 {
 	struct dmr_app *a = app;
 	struct dmr_error err;
-	struct multipart form = {0};
+	struct form form = {0};
 	struct report_photo_in photo = {.view = req->params[1]};
 	long long id;
 	bool ok;
 
 	ok = photo_target(req, &id, &err) && read_photo_body(req, &form, &photo, &err) &&
 	     report_put_photo(a->pool, a->photo_workers, id, http_bearer_token(req), &photo, &err);
-	multipart_free(&form);
+	form_free(&form);
 	if (!ok) {
 		http_respond_error(res, &err);
 		return;

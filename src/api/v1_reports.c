@@ -7,7 +7,7 @@
 #include "core/report_json.h"
 #include "api/v1.h"
 #include "base/text.h"
-#include "http/multipart.h"
+#include "http/form.h"
 #include "http/query.h"
 
 /* lat and lon come together or not at all (a geotagged photo may place the report). */
@@ -78,7 +78,7 @@ static bool body_digest(json_t *body, char out[TEXT_SHA256_HEX_SIZE], struct dmr
 
 /* A creation request as it arrived: the report's JSON and its photos. */
 struct create_request {
-	struct multipart form;
+	struct form form;
 	const char *json;
 	size_t json_len;
 	struct report_photo_in photos[2];
@@ -87,7 +87,7 @@ struct create_request {
 
 /* A form part other than `report` must be a photo_close or photo_far: a misspelt one would
  * otherwise give a report without its photo and nobody would know. */
-static bool take_form_photo(struct create_request *c, const struct multipart_part *part,
+static bool take_form_photo(struct create_request *c, const struct form_part *part,
 			    struct dmr_error *err)
 {
 	static const char *const views[] = {"close", "far"};
@@ -109,10 +109,10 @@ static bool take_form_photo(struct create_request *c, const struct multipart_par
 static bool read_create_request(const struct http_request *req, struct create_request *c,
 				struct dmr_error *err)
 {
-	const struct multipart_part *report;
+	const struct form_part *report;
 
 	memset(c, 0, sizeof *c);
-	if (!multipart_is(req)) {
+	if (!form_is_multipart(req)) {
 		if (!json_content_type(http_header(req, "Content-Type")))
 			return dmr_fail(err, 415, "unsupported_media_type", NULL,
 					"send the report as application/json or "
@@ -121,9 +121,9 @@ static bool read_create_request(const struct http_request *req, struct create_re
 		c->json_len = req->body_len;
 		return true;
 	}
-	if (!multipart_parse(req, &c->form, err))
+	if (!form_parse(req, &c->form, err))
 		return false;
-	report = multipart_get(&c->form, "report");
+	report = form_get(&c->form, "report");
 	if (!report)
 		return dmr_fail(err, 422, "missing_field", "report",
 				"the form needs a report part holding the report's JSON");
@@ -179,7 +179,7 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 	ok = ok && report_create(a->pool, a->photo_workers, &in, c.photos, c.nphotos, &rows,
 				 &replayed, edit_token, &err);
 	json_decref(body);
-	multipart_free(&c.form);
+	form_free(&c.form);
 	if (!ok) {
 		http_respond_error(res, &err);
 		return;

@@ -22,9 +22,8 @@ static bool check_follower(const struct follower_input *who, struct dmr_error *e
 	return true;
 }
 
-static bool run_follow(struct db_pool *pool, int stmt, long long report_id,
-		       const struct follower_input *who, struct follow_result *out,
-		       struct dmr_error *err)
+bool follow_add(struct db_pool *pool, long long report_id, const struct follower_input *who,
+		struct follow_result *out, struct dmr_error *err)
 {
 	char id[24];
 	const char *params[3] = {id, who->email, who->device_id};
@@ -33,25 +32,81 @@ static bool run_follow(struct db_pool *pool, int stmt, long long report_id,
 	if (!check_follower(who, err))
 		return false;
 	snprintf(id, sizeof id, "%lld", report_id);
-	res = db_query(pool, stmt, params, err);
+	res = db_query(pool, STMT_FOLLOW, params, err);
 	if (!res)
 		return false;
 	out->report_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	out->followers = atoi(PQgetvalue(res, 0, 1));
+	out->awaiting_email = PQgetvalue(res, 0, 2)[0] == 't';
 	PQclear(res);
 	return true;
-}
-
-bool follow_add(struct db_pool *pool, long long report_id, const struct follower_input *who,
-		struct follow_result *out, struct dmr_error *err)
-{
-	return run_follow(pool, STMT_FOLLOW, report_id, who, out, err);
 }
 
 bool follow_remove(struct db_pool *pool, long long report_id, const struct follower_input *who,
 		   struct follow_result *out, struct dmr_error *err)
 {
-	return run_follow(pool, STMT_UNFOLLOW, report_id, who, out, err);
+	char id[24];
+	const char *params[2] = {id, who->device_id};
+	PGresult *res;
+
+	if (who->email)
+		return dmr_fail(err, 403, "forbidden", "email",
+				"an e-mail proves nothing: e-mail followers unsubscribe with the "
+				"link at the end of any of our e-mails");
+	if (!who->device_id)
+		return dmr_fail(err, 422, "missing_field", "device_id",
+				"send the device_id that follows the report");
+	if (!check_follower(who, err))
+		return false;
+	snprintf(id, sizeof id, "%lld", report_id);
+	res = db_query(pool, STMT_UNFOLLOW, params, err);
+	if (!res)
+		return false;
+	out->report_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->followers = atoi(PQgetvalue(res, 0, 1));
+	out->awaiting_email = false;
+	PQclear(res);
+	return true;
+}
+
+/* Runs a link's statement; its columns end with the report's id and number (NULL: none). */
+static bool run_link(struct db_pool *pool, int stmt, const char *token, struct link_result *out,
+		     struct dmr_error *err)
+{
+	const char *params[1] = {token};
+	PGresult *res;
+	int n;
+
+	memset(out, 0, sizeof *out);
+	/* Ours are short and ASCII; anything else is not worth a statement. */
+	if (!token || !text_token_valid(token, 100))
+		return dmr_fail(err, 404, "invalid_link", "token", "this link is not one of ours");
+	res = db_query(pool, stmt, params, err);
+	if (!res)
+		return false;
+	n = PQnfields(res);
+	if (n == 3)
+		snprintf(out->what, sizeof out->what, "%s", PQgetvalue(res, 0, 0));
+	else
+		snprintf(out->what, sizeof out->what, "unsubscribed");
+	if (!PQgetisnull(res, 0, n - 2)) {
+		out->report_id = strtoll(PQgetvalue(res, 0, n - 2), NULL, 10);
+		snprintf(out->number, sizeof out->number, "%s", PQgetvalue(res, 0, n - 1));
+	}
+	PQclear(res);
+	return true;
+}
+
+bool follow_confirm(struct db_pool *pool, const char *token, struct link_result *out,
+		    struct dmr_error *err)
+{
+	return run_link(pool, STMT_EMAIL_CONFIRM, token, out, err);
+}
+
+bool follow_unsubscribe(struct db_pool *pool, const char *token, struct link_result *out,
+			struct dmr_error *err)
+{
+	return run_link(pool, STMT_EMAIL_UNSUBSCRIBE, token, out, err);
 }
 
 bool follow_suggestions(struct db_pool *pool, double lat, double lon, long long category_id,

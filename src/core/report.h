@@ -48,7 +48,7 @@ struct report_input {
 	int priority; /* 1 dangerous, 2 very annoying, 3 annoying */
 	char channel;
 	const char *idempotency_key; /* NULL when absent */
-	const char *request_hash;    /* fingerprint of the request, with a key */
+	const char *request_hash;    /* with a key: SHA-256 (hex) of the request as the door read it */
 };
 
 /* One public report, pointing into the PGresult it was read from. */
@@ -106,7 +106,7 @@ struct report_query {
 bool report_text_check(const char *value, const char *field, size_t max,
 		       struct dmr_error *err);
 
-/* Field checks that need no database: ranges, lengths, UTF-8, e-mail shape. */
+/* Field checks that need no database: ranges, lengths, UTF-8, e-mail shape, the key. */
 bool report_input_check(const struct report_input *in, struct dmr_error *err);
 
 /*

@@ -106,7 +106,7 @@ static void put_from(struct buf *b, const char *from)
 }
 
 char *mail_compose(const char *from, const char *to, const char *message_id,
-		   const struct message_text *text)
+		   const struct message_text *text, const char *unsubscribe_url)
 {
 	struct buf b = {0};
 	char date[64], from_addr[256];
@@ -128,6 +128,12 @@ char *mail_compose(const char *from, const char *to, const char *message_id,
 	buf_puts(&b, strchr(from_addr, '@') ? strchr(from_addr, '@') + 1 : "dansmarue");
 	buf_puts(&b, ">\r\nSubject: ");
 	put_encoded_word(&b, text->subject);
+	if (unsubscribe_url) {
+		/* RFC 2369 and RFC 8058: mail clients offer a one-click unsubscribe. */
+		buf_puts(&b, "\r\nList-Unsubscribe: <");
+		buf_puts(&b, unsubscribe_url);
+		buf_puts(&b, ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click");
+	}
 	buf_puts(&b, "\r\nMIME-Version: 1.0\r\n"
 		  "Content-Type: text/plain; charset=UTF-8\r\n"
 		  "Content-Transfer-Encoding: quoted-printable\r\n"
@@ -166,7 +172,8 @@ static bool address_safe(const char *to)
 }
 
 bool mail_send(const struct notify_config *cfg, const char *to, const char *message_id,
-	       const struct message_text *text, struct dmr_error *err)
+	       const struct message_text *text, const char *unsubscribe_url,
+	       struct dmr_error *err)
 {
 	char from_addr[256], error[CURL_ERROR_SIZE] = "";
 	struct curl_slist *rcpt = NULL;
@@ -177,7 +184,7 @@ bool mail_send(const struct notify_config *cfg, const char *to, const char *mess
 
 	if (!address_safe(to))
 		return dmr_fail(err, 0, "smtp", NULL, "unusable recipient address");
-	message = mail_compose(cfg->smtp_from, to, message_id, text);
+	message = mail_compose(cfg->smtp_from, to, message_id, text, unsubscribe_url);
 	curl = curl_easy_init();
 	rcpt = curl_slist_append(NULL, to);
 	if (!message || !curl || !rcpt) {

@@ -15,12 +15,16 @@
 #include "base/error.h"
 #include "notify/template.h"
 
-/* The whole RFC 5322 message (headers and body), malloc'd; NULL when out of memory. */
+/*
+ * The whole RFC 5322 message (headers and body), malloc'd; NULL when out of memory. With an
+ * unsubscribe URL, the List-Unsubscribe and List-Unsubscribe-Post (one-click) headers.
+ */
 char *mail_compose(const char *from, const char *to, const char *message_id,
-		   const struct message_text *text);
+		   const struct message_text *text, const char *unsubscribe_url);
 
 /* Sends one message to one address; err says why it failed (for the outbox). */
 bool mail_send(const struct notify_config *cfg, const char *to, const char *message_id,
-	       const struct message_text *text, struct dmr_error *err);
+	       const struct message_text *text, const char *unsubscribe_url,
+	       struct dmr_error *err);
 
 #endif

@@ -88,15 +88,46 @@ static json_t *message_vars(const struct notify_config *cfg, const struct claime
 	return vars;
 }
 
+/*
+ * The links of a citizen's message, made of the signed tokens the outbox row carries: the
+ * confirmation link of a prompt (`token`), the unsubscribe link of a follower's message
+ * (`unsubscribe`). The tokens themselves leave the variables; a link not given is null.
+ */
+static void citizen_links(const struct notify_config *cfg, json_t *vars)
+{
+	static const struct {
+		const char *token, *link, *path;
+	} links[] = {{"token", "confirm_link", "confirm"},
+		     {"unsubscribe", "unsubscribe_link", "unsubscribe"}};
+	char url[512];
+
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		json_t *token = json_object_get(vars, links[i].token);
+
+		if (json_is_string(token)) {
+			snprintf(url, sizeof url, "%s/email/%s?token=%s", cfg->public_url,
+				 links[i].path, json_string_value(token));
+			json_object_set_new(vars, links[i].link, json_string(url));
+		} else {
+			json_object_set_new(vars, links[i].link, json_null());
+		}
+		json_object_del(vars, links[i].token);
+	}
+}
+
 static bool deliver_email(struct notifier *n, const struct claimed *m, json_t *vars,
 			  struct dmr_error *err)
 {
 	struct message_text text;
+	json_t *unsubscribe;
 	bool ok;
 
+	citizen_links(&n->cfg->notify, vars);
 	if (!template_render(n->cfg->share_dir, m->kind, vars, &text, err))
 		return false;
-	ok = mail_send(&n->cfg->notify, m->recipient, m->message_id, &text, err);
+	unsubscribe = json_object_get(vars, "unsubscribe_link");
+	ok = mail_send(&n->cfg->notify, m->recipient, m->message_id, &text,
+		       json_is_string(unsubscribe) ? json_string_value(unsubscribe) : NULL, err);
 	message_text_free(&text);
 	return ok;
 }
@@ -123,6 +154,7 @@ static bool deliver_push(struct notifier *n, const struct claimed *m, json_t *va
 	struct message_text text;
 	json_t *payload;
 
+	citizen_links(&n->cfg->notify, vars);
 	if (!template_render(n->cfg->share_dir, m->kind, vars, &text, err))
 		return false;
 	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "id", m->message_id, "kind",

@@ -15,7 +15,8 @@ static bool kind_valid(const char *kind)
 	return n > 0 && n < 64 && kind[n] == '\0';
 }
 
-static char *read_template(const char *share_dir, const char *kind, struct dmr_error *err)
+static char *read_template(const char *share_dir, const char *folder, const char *kind,
+			   const char *suffix, struct dmr_error *err)
 {
 	char path[1024];
 	char *buf;
@@ -26,7 +27,7 @@ static char *read_template(const char *share_dir, const char *kind, struct dmr_e
 		dmr_fail(err, 500, "template", NULL, "no template for kind '%.64s'", kind);
 		return NULL;
 	}
-	snprintf(path, sizeof path, "%s/templates/mail/%s.txt", share_dir, kind);
+	snprintf(path, sizeof path, "%s/templates/%s/%s.%s", share_dir, folder, kind, suffix);
 	f = fopen(path, "rb");
 	if (!f) {
 		dmr_fail(err, 500, "template", NULL, "cannot read %s", path);
@@ -43,8 +44,26 @@ static char *read_template(const char *share_dir, const char *kind, struct dmr_e
 	return buf;
 }
 
+/* Text as HTML: the five characters that could end an element or an attribute are escaped. */
+static void put_html(struct buf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': buf_puts(out, "&amp;"); break;
+		case '<': buf_puts(out, "&lt;"); break;
+		case '>': buf_puts(out, "&gt;"); break;
+		case '"': buf_puts(out, "&quot;"); break;
+		case '\'': buf_puts(out, "&#39;"); break;
+		default: buf_append(out, s + i, 1);
+		}
+	}
+}
+
+/* How a value is written out: as it is (mail) or escaped (HTML pages). */
+typedef void (*put_fn)(struct buf *out, const char *s, size_t len);
+
 /* The placeholder's value as text ("" for null); false when vars has no such member. */
-static bool value_of(json_t *vars, const char *name, size_t len, struct buf *out)
+static bool value_of(json_t *vars, const char *name, size_t len, put_fn put, struct buf *out)
 {
 	char key[64];
 	json_t *v;
@@ -58,10 +77,10 @@ static bool value_of(json_t *vars, const char *name, size_t len, struct buf *out
 	if (!v)
 		return false;
 	if (json_is_string(v))
-		buf_append(out, json_string_value(v), json_string_length(v));
+		put(out, json_string_value(v), json_string_length(v));
 	else if (json_is_integer(v)) {
 		snprintf(number, sizeof number, "%lld", (long long)json_integer_value(v));
-		buf_append(out, number, strlen(number));
+		put(out, number, strlen(number));
 	}
 	return true;
 }
@@ -70,8 +89,8 @@ static bool value_of(json_t *vars, const char *name, size_t len, struct buf *out
  * Renders one line (without its end) into out. *shown counts placeholders with a value,
  * *holes those without.
  */
-static bool render_line(const char *line, size_t len, json_t *vars, struct buf *out,
-			int *shown, int *holes, struct dmr_error *err)
+static bool render_line(const char *line, size_t len, json_t *vars, put_fn put,
+			struct buf *out, int *shown, int *holes, struct dmr_error *err)
 {
 	const char *end = line + len;
 
@@ -89,7 +108,7 @@ static bool render_line(const char *line, size_t len, json_t *vars, struct buf *
 			return dmr_fail(err, 500, "template", NULL, "unclosed placeholder");
 		buf_append(out, line, (size_t)(open - line));
 		before = out->len;
-		if (!value_of(vars, open + 2, (size_t)(close - open - 2), out))
+		if (!value_of(vars, open + 2, (size_t)(close - open - 2), put, out))
 			return dmr_fail(err, 500, "template", NULL, "unknown placeholder %.*s",
 					(int)(close - open - 2), open + 2);
 		if (out->len > before)
@@ -101,14 +120,15 @@ static bool render_line(const char *line, size_t len, json_t *vars, struct buf *
 	return true;
 }
 
-static bool render_lines(const char *text, json_t *vars, struct buf *out, struct dmr_error *err)
+static bool render_lines(const char *text, json_t *vars, put_fn put, struct buf *out,
+			 struct dmr_error *err)
 {
 	while (*text) {
 		size_t len = strcspn(text, "\n");
 		size_t start = out->len;
 		int shown = 0, holes = 0;
 
-		if (!render_line(text, len, vars, out, &shown, &holes, err))
+		if (!render_line(text, len, vars, put, out, &shown, &holes, err))
 			return false;
 		if (holes > 0 && shown == 0) {
 			out->len = start;
@@ -134,7 +154,7 @@ bool template_render(const char *share_dir, const char *kind, json_t *vars,
 		     struct message_text *out, struct dmr_error *err)
 {
 	struct buf subject = {0}, body = {0};
-	char *tpl = read_template(share_dir, kind, err);
+	char *tpl = read_template(share_dir, "mail", kind, "txt", err);
 	char *blank;
 	bool ok;
 
@@ -147,8 +167,8 @@ bool template_render(const char *share_dir, const char *kind, json_t *vars,
 		dmr_fail(err, 500, "template", NULL, "template %s: no Subject line", kind);
 	if (ok) {
 		*blank = '\0';
-		ok = render_lines(tpl + 9, vars, &subject, err) &&
-		     render_lines(blank + 2, vars, &body, err);
+		ok = render_lines(tpl + 9, vars, buf_append, &subject, err) &&
+		     render_lines(blank + 2, vars, buf_append, &body, err);
 	}
 	free(tpl);
 	if (ok && (subject.failed || body.failed || !subject.s || !body.s))
@@ -164,6 +184,23 @@ bool template_render(const char *share_dir, const char *kind, json_t *vars,
 	out->subject = subject.s;
 	out->body = body.s;
 	return true;
+}
+
+char *template_render_page(const char *share_dir, const char *name, json_t *vars,
+			   struct dmr_error *err)
+{
+	struct buf html = {0};
+	char *tpl = read_template(share_dir, "pages", name, "html", err);
+	bool ok = tpl && render_lines(tpl, vars, put_html, &html, err);
+
+	free(tpl);
+	if (ok && (html.failed || !html.s))
+		ok = dmr_fail(err, 500, "template", NULL, "out of memory or empty template");
+	if (!ok) {
+		buf_free(&html);
+		return NULL;
+	}
+	return html.s;
 }
 
 void message_text_free(struct message_text *m)

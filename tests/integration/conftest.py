@@ -190,3 +190,67 @@ def nodes(tmp_path):
     for server in started:
         server.terminate()
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def confirm_target(client, arrondissements, cat_b):
+    """An open report that the addresses of `confirmed` follow, away from every other test's
+    spots, in a service that hears of nothing by e-mail."""
+    lat, lon, _ = arrondissements.random_spot(random.Random())
+    r = client.post(f"{API}/reports", {"category_id": cat_b["id"], "lat": lat, "lon": lon})
+    assert r.status == 201, r
+    return r.body["id"]
+
+
+@pytest.fixture
+def confirmed(client, confirm_target):
+    """confirmed(tag): a new e-mail address that its owner confirmed, through the link of the
+    message that following a report sends (taken from the outbox, then removed from it)."""
+
+    def make(tag):
+        address = f"{tag}-{os.urandom(5).hex()}@example.org"
+        harness.follow_confirmed(client, confirm_target, address)
+        return address
+
+    return make
+
+
+class Mailer:
+    """A dmrd that delivers e-mails to an SMTP sink, and what reached it, per address."""
+
+    def __init__(self, relay):
+        self.relay = relay
+
+    @staticmethod
+    def rows(address):
+        return json.loads(psql(f"SELECT coalesce(json_agg(o ORDER BY o.id), '[]') FROM outbox o"
+                               f" WHERE channel = 'email' AND recipient = '{address}'"))
+
+    def states(self, address):
+        """"kind:state" of every e-mail to the address, sorted."""
+        return sorted(f"{r['kind']}:{r['state']}" for r in self.rows(address))
+
+    def mails_to(self, address, kinds, timeout=20.0):
+        """Once the e-mails to the address that are not held are those of `kinds` (in any
+        order), all sent and all received: {kind: [Mail, ...]} in the order of the outbox."""
+        def delivered():
+            rows = [r for r in self.rows(address) if r["state"] != "held"]
+            if sorted(r["kind"] for r in rows) != sorted(kinds) or \
+                    any(r["state"] != "sent" for r in rows):
+                return None
+            got = {m.message_id: m for m in self.relay.received if m.rcpt == [address]}
+            found = {}
+            for r in rows:
+                mail = next((m for i, m in got.items() if r["message_id"] in i), None)
+                if mail is None:
+                    return None
+                found.setdefault(r["kind"], []).append(mail)
+            return found
+
+        return harness.wait_until(f"e-mails {kinds} to {address}", delivered, timeout)
+
+
+@pytest.fixture
+def mailer(nodes, relay):
+    nodes(DMR_SMTP_URL=relay.url)
+    return Mailer(relay)

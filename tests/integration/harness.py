@@ -305,6 +305,30 @@ def psql(sql):
     return p.stdout.strip()
 
 
+def confirm_by_link(client, address, kind="confirm_follow"):
+    """What the owner of `address` does with the newest prompt of that kind we sent it: the
+    POST of the button of its link's page. The prompt is taken from the outbox, and removed
+    from it, so that no test counts it among the e-mails. Returns the page's answer."""
+    prompt = json.loads(psql(
+        f"SELECT json_build_object('id', id, 'token', vars->>'token') FROM outbox"
+        f" WHERE recipient = '{address}' AND kind = '{kind}' ORDER BY id DESC LIMIT 1"))
+    psql(f"DELETE FROM outbox WHERE id = {prompt['id']}")
+    r = client.request("POST", "/email/confirm", data=f"token={prompt['token']}".encode(),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 200, r
+    return r
+
+
+def follow_confirmed(client, report_id, address):
+    """A follow by e-mail that its owner confirmed; the report's public form afterwards."""
+    r = client.post(f"{API}/reports/{report_id}/followers", {"email": address})
+    assert r.status == 202, r
+    confirm_by_link(client, address)
+    r = client.get(f"{API}/reports/{report_id}")
+    assert r.status == 200, r
+    return r.body
+
+
 def report_count():
     return int(psql("SELECT count(*) FROM report"))
 

@@ -24,14 +24,25 @@ def followed(response, report_id, followers):
     return response.body
 
 
+def awaiting(response, report_id, followers):
+    """An e-mail follow, accepted: it counts once its owner confirms it."""
+    assert response.status == 202, response
+    assert response.body == {"report_id": report_id, "followers": followers,
+                             "pending": "email_confirmation"}, response
+    return response.body
+
+
 def followers(client, report_id):
     r = client.get(f"{API}/reports/{report_id}")
     assert r.status == 200, r
     return r.body["followers"]
 
 
-def stored_followers(report_id):
-    return int(harness.psql(f"SELECT count(*) FROM follower WHERE report_id = {report_id}"))
+def stored_followers(report_id, counted=False):
+    """The follower rows of the report; counted: only those its count includes."""
+    confirmed = " AND confirmed_at IS NOT NULL" if counted else ""
+    return int(harness.psql(f"SELECT count(*) FROM follower WHERE report_id = {report_id}"
+                            f"{confirmed}"))
 
 
 def suggestions(client, lat, lon, category_id):
@@ -81,20 +92,22 @@ def test_the_reporter_who_can_be_reached_follows(client, spot, cat_a, who, count
 
 def test_follow_and_unfollow(client, new_report, spot):
     rid = new_report(*spot[:2])["id"]
-    email, device = unique_email("voisin"), f"device-{uuid.uuid4().hex}"
-    followed(follow(client, rid, email=email), rid, 1)
-    followed(follow(client, rid, email=email), rid, 1)
-    followed(follow(client, rid, device_id=device), rid, 2)
-    followed(follow(client, rid, device_id=device), rid, 2)
-    followed(follow(client, rid, email=unique_email("both"), device_id="another-phone"), rid, 3)
-    assert followers(client, rid) == 3 == stored_followers(rid)
+    device, other = f"device-{uuid.uuid4().hex}", f"another-{uuid.uuid4().hex}"
+    followed(follow(client, rid, device_id=device), rid, 1)
+    followed(follow(client, rid, device_id=device), rid, 1)
+    email = unique_email("voisin")
+    awaiting(follow(client, rid, email=email), rid, 1)
+    awaiting(follow(client, rid, email=unique_email("both"), device_id=other), rid, 2)
+    assert followers(client, rid) == 2 == stored_followers(rid, counted=True)
+    assert harness.follow_confirmed(client, rid, email)["followers"] == 3
+    assert stored_followers(rid) == 4, "the follow of 'both' waits for its owner's click"
 
-    followed(unfollow(client, rid, email=unique_email("stranger")), rid, 3)
     followed(unfollow(client, rid, device_id="nobody-s-phone"), rid, 3)
-    followed(unfollow(client, rid, email=email), rid, 2)
-    followed(unfollow(client, rid, email=email), rid, 2)
-    followed(unfollow(client, rid, device_id=device), rid, 1)
-    assert followers(client, rid) == 1 == stored_followers(rid)
+    followed(unfollow(client, rid, device_id=device), rid, 2)
+    followed(unfollow(client, rid, device_id=device), rid, 2)
+    assert_error(unfollow(client, rid, email=email), 403, "forbidden", "email")
+    assert_error(unfollow(client, rid), 422, "missing_field", "device_id")
+    assert followers(client, rid) == 2 == stored_followers(rid, counted=True)
 
 
 FOLLOW_ERRORS = [
@@ -129,7 +142,7 @@ def test_follow_bad_bodies_and_unknown_report(client, new_report, spot):
                      "malformed_json")
     assert followers(client, rid) == 0 == stored_followers(rid)
     assert_error(follow(client, 999999999, email="a@example.org"), 404, "not_found")
-    assert_error(unfollow(client, 999999999, email="a@example.org"), 404, "not_found")
+    assert_error(unfollow(client, 999999999, device_id="a-phone"), 404, "not_found")
 
 
 @pytest.mark.parametrize("status", ["resolved", "rejected"])
@@ -246,24 +259,30 @@ def test_suggestion_errors(client, cat_a, changes, status, code, field):
 def test_a_duplicate_s_followers_move_to_its_original(client, new_report, spot, token, cat_a):
     lat, lon, _ = spot
     agent = token("agent", cat_a["service"])
-    f1, shared, newcomer = (unique_email(t) for t in ("f1", "shared", "newcomer"))
+    f1, shared, pending = (unique_email(t) for t in ("f1", "shared", "pending"))
     original = new_report(lat, lon, device_id=f"rb-{uuid.uuid4().hex}")["id"]
     dup = new_report(*offset(lat, lon, east_m=8), email=unique_email("ra"))["id"]
-    followed(follow(client, dup, email=f1), dup, 2)
+    assert harness.follow_confirmed(client, dup, f1)["followers"] == 2
     followed(follow(client, dup, device_id=f"f2-{uuid.uuid4().hex}"), dup, 3)
-    followed(follow(client, dup, email=shared), dup, 4)
-    followed(follow(client, original, email=shared), original, 2)
+    assert harness.follow_confirmed(client, dup, shared)["followers"] == 4
+    awaiting(follow(client, dup, email=pending), dup, 4)
+    assert harness.follow_confirmed(client, original, shared)["followers"] == 2
 
     r = client.post(f"{API}/reports/{dup}/transitions",
                     {"to": "rejected", "duplicate_of": original}, headers=bearer(agent))
     assert r.status == 200, r
     assert r.body["followers"] == 0 and stored_followers(dup) == 0, r
-    assert followers(client, original) == 5 == stored_followers(original), \
+    assert followers(client, original) == 5 == stored_followers(original, counted=True), \
         "four followers join two, one of them already there"
+    assert stored_followers(original) == 6, "the waiting follow moved too"
 
-    followed(follow(client, dup, email=newcomer), original, 6)
-    followed(follow(client, dup, email=f1), original, 6)
-    followed(unfollow(client, dup, email=newcomer), original, 5)
+    # The waiting follow's link still works once it moved: it counts on the original.
+    harness.confirm_by_link(client, pending)
+    assert followers(client, original) == 6
+    awaiting(follow(client, dup, email=unique_email("newcomer")), original, 6)
+    device = f"late-{uuid.uuid4().hex}"
+    followed(follow(client, dup, device_id=device), original, 7)
+    followed(unfollow(client, dup, device_id=device), original, 6)
     assert followers(client, dup) == 0
 
 
@@ -279,7 +298,7 @@ def test_a_duplicate_of_a_duplicate_joins_the_first_original(client, new_report,
                         {"to": "rejected", "duplicate_of": original}, headers=bearer(agent))
         assert r.status == 200, r
     assert [followers(client, rid) for rid in (root, middle, last)] == [3, 0, 0]
-    followed(follow(client, last, email=unique_email("late")), root, 4)
+    followed(follow(client, last, device_id=f"late-{uuid.uuid4().hex}"), root, 4)
 
 
 # ------------------------------------------------------------------------ no personal data
@@ -302,9 +321,10 @@ def test_no_personal_data_in_any_public_answer(client, spot, token, cat_a):
     first = keep(client.post(f"{API}/reports", {"category_id": cat_a["id"], "lat": lat, "lon": lon,
                                                 "priority": 1, "email": secrets[0],
                                                 "device_id": secrets[1]}), 201)
-    keep(follow(client, first["id"], email=secrets[2], device_id=secrets[3]))
-    keep(follow(client, first["id"], email=secrets[5]))
-    keep(unfollow(client, first["id"], email=secrets[5]))
+    keep(follow(client, first["id"], email=secrets[2], device_id=secrets[3]), 202)
+    keep(follow(client, first["id"], email=secrets[5]), 202)
+    assert_error(unfollow(client, first["id"], email=secrets[5]), 403, "forbidden", "email")
+    keep(unfollow(client, first["id"], device_id=secrets[3]))
     second = keep(client.post(f"{API}/reports", {"category_id": cat_a["id"], "lat": lat,
                                                  "lon": lon, "email": secrets[4]}), 201)
     assert first["id"] in [x["id"] for x in second["suggestions"]]
@@ -313,8 +333,9 @@ def test_no_personal_data_in_any_public_answer(client, spot, token, cat_a):
     keep(client.post(f"{API}/reports/{second['id']}/transitions",
                      {"to": "rejected", "duplicate_of": first["id"]}, headers=bearer(agent)))
     assert harness.psql(f"SELECT count(*) FROM follower WHERE report_id = {first['id']}"
-                        f" AND (email LIKE '%{tag}%' OR device_id LIKE '%{tag}%')") == "3", \
-        "the reporters and followers are stored, the second report's moved to the first"
+                        f" AND (email LIKE '%{tag}%' OR device_id LIKE '%{tag}%')") == "4", \
+        "the reporters and the waiting e-mail follows are stored, the second report's" \
+        " reporter moved to the first"
 
     for rep in (first, second):
         keep(client.get(f"{API}/reports/{rep['id']}"))

@@ -24,14 +24,12 @@ import zoneinfo
 import pytest
 
 import harness
-from harness import API, Dmrd, assert_error, bearer, moved, psql, report_here, run_dmrctl
-from sinks import HttpSink, SmtpSink
+from harness import (API, assert_error, bearer, follow_confirmed, moved, psql, report_here,
+                     run_dmrctl, wait_until)
+from sinks import SmtpSink
 
 RAMEN = "Ramen"
 PUSH_SECRET = "push-gateway-secret-of-the-tests"
-FAST = {"DMR_NOTIFY_RETRY_MS": "200", "DMR_NOTIFY_RETRY_MAX_MS": "1000",
-        "DMR_NOTIFY_TIMEOUT_MS": "1000", "DMR_NOTIFY_MAX_ATTEMPTS": "50",
-        "DMR_PUBLIC_URL": harness.PUBLIC_URL}
 PHOTO = os.path.join(harness.env("DMR_SHARED"), "testdata", "photos", "camera", "Canon_40D.jpg")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -68,18 +66,6 @@ def outbox(condition):
 
 def sql_list(values):
     return ", ".join(f"'{v}'" for v in values)
-
-
-def wait_until(what, check, timeout=10.0):
-    """check()'s value once it is true; AssertionError naming `what` after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 def rows_settled(condition, state="sent", count=None, timeout=10.0):
@@ -132,6 +118,8 @@ def metric(text, name, **labels):
     found = re.search(rf"^{name}{{{re.escape(want)}}} (\S+)$", text, re.M)
     assert found, f"{name}{{{want}}} not in /metrics:\n{text}"
     return float(found.group(1))
+
+
 def follow(client, report_id, **who):
     r = client.post(f"{API}/reports/{report_id}/followers", who)
     assert r.status == 200, r
@@ -163,38 +151,6 @@ def backlog_set_aside():
     this file: they are marked dead (and say why) before its first test."""
     psql("UPDATE outbox SET state = 'dead', last_error = 'set aside by test_notify.py'"
          " WHERE state = 'pending' AND channel IN ('email', 'push')")
-
-
-@pytest.fixture
-def relay():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def gateway():
-    """The HTTP sink: the push gateway at /push, Ramen's webhook at /ramen."""
-    sink = HttpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def nodes(tmp_path):
-    """nodes(**env): a new dmrd with quick retries and `env`; each is stopped after the test."""
-    started = []
-
-    def start(**environ):
-        server = Dmrd(tmp_path / f"dmrd-{len(started)}.log", dict(FAST, **environ))
-        started.append(server)
-        server.wait_healthy()
-        return server
-
-    yield start
-    for server in started:
-        server.terminate()
-        server.kill()
 
 
 @pytest.fixture
@@ -233,9 +189,9 @@ def ramen(gateway):
 # ---------------------------------------------------------------------- who gets what
 
 
-def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a):
+def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a, confirmed):
     service_address, _ = ramen
-    reporter = unique_address("reporter")
+    reporter = confirmed("reporter")
     rep = report_here(client, email=reporter, address="12 rue de l'Hôtel-de-Ville")
     got = inbox(relay, {reporter: ["receipt"], service_address: ["service_new"]})
 
@@ -264,11 +220,11 @@ def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a):
         ["service_new"]
 
 
-def test_reporter_hears_of_each_move(client, node, relay, token, cat_a):
-    reporter, follower = unique_address("reporter"), unique_address("follower")
+def test_reporter_hears_of_each_move(client, node, relay, token, cat_a, confirmed):
+    reporter, follower = confirmed("reporter"), unique_address("follower")
     agent = token("agent", RAMEN)
     rep = report_here(client, email=reporter, address="3 quai de Gesvres")
-    follow(client, rep["id"], email=follower)
+    follow_confirmed(client, rep["id"], follower)
     moved(client, rep["id"], agent, to="acknowledged", message="Nous passerons cette semaine.")
     day = paris_day(3)
     moved(client, rep["id"], agent, to="scheduled", scheduled_for=day.isoformat())
@@ -299,13 +255,13 @@ def test_reporter_hears_of_each_move(client, node, relay, token, cat_a):
     assert "Message du service : Les encombrants ont été enlevés.\n" in told.body
 
 
-def test_rejections_and_a_bare_resolution(client, node, relay, token):
+def test_rejections_and_a_bare_resolution(client, node, relay, token, confirmed):
     reasons = {x["code"]: x["label"] for x in client.get(f"{API}/reject-reasons").body["reasons"]}
     agent = token("agent", RAMEN)
-    listed, free, bare = (unique_address(t) for t in ("listed", "free", "bare"))
+    listed, free, bare = (confirmed(t) for t in ("listed", "free", "bare"))
     follower = unique_address("follower")
     a = report_here(client, email=listed)
-    follow(client, a["id"], email=follower)
+    follow_confirmed(client, a["id"], follower)
     moved(client, a["id"], agent, to="rejected", reason="private_property")
     b = report_here(client, email=free)
     text = "Le dépôt a été enlevé par son propriétaire"
@@ -331,10 +287,11 @@ def test_rejections_and_a_bare_resolution(client, node, relay, token):
     assert f"Pour le consulter : {link(c['id'])}\n" in resolved.body, resolved.body
 
 
-def test_the_reporter_s_own_resolution_tells_only_the_followers(client, node, relay):
-    reporter, follower = unique_address("reporter"), unique_address("follower")
+def test_the_reporter_s_own_resolution_tells_only_the_followers(client, node, relay,
+                                                                confirmed):
+    reporter, follower = confirmed("reporter"), unique_address("follower")
     rep = report_here(client, email=reporter)
-    follow(client, rep["id"], email=follower)
+    follow_confirmed(client, rep["id"], follower)
     moved(client, rep["id"], rep["edit_token"], to="resolved")
     got = inbox(relay, {reporter: ["receipt"], follower: ["follower_resolved"]})
     assert got[follower][0].subject == \
@@ -342,9 +299,9 @@ def test_the_reporter_s_own_resolution_tells_only_the_followers(client, node, re
 
 
 def test_a_transfer_tells_the_receiving_service(client, node, relay, gateway, ramen, token,
-                                                cat_b):
+                                                cat_b, confirmed):
     service_address, _ = ramen
-    reporter = unique_address("reporter")
+    reporter = confirmed("reporter")
     rep = report_here(client, category_id=cat_b["id"], email=reporter)
     assert rep["service"]["code"] != RAMEN, rep
     moved(client, rep["id"], token("supervisor"), to="transferred", service=RAMEN)
@@ -361,8 +318,8 @@ def test_a_transfer_tells_the_receiving_service(client, node, relay, gateway, ra
         ["service_transferred"]
 
 
-def test_a_value_never_changes_the_structure(client, node, relay):
-    reporter = unique_address("reporter")
+def test_a_value_never_changes_the_structure(client, node, relay, confirmed):
+    reporter = confirmed("reporter")
     address = ("1 rue X\r\n.\r\nRCPT TO:<intruder@hostile.invalid>\r\nDATA\r\nSubject: autre\r\n"
                "\r\n" + "é" * 80 + " ")
     rep = report_here(client, email=reporter, address=address)
@@ -467,10 +424,10 @@ def test_webhook_body_and_signature(client, node, gateway, ramen, token, cat_b):
 # ------------------------------------------------------------------- admins, monitoring
 
 
-def test_without_a_relay_e_mails_wait_in_the_outbox(client, token):
+def test_without_a_relay_e_mails_wait_in_the_outbox(client, token, confirmed):
     """The session dmrd has no DMR_SMTP_URL (and the nodes of this file are stopped)."""
     admin = token("admin")
-    address = unique_address("waiting")
+    address = confirmed("waiting")
     rep = report_here(client, email=address)
     r = client.get(f"{API}/outbox", {"state": "pending"}, headers=bearer(admin))
     assert r.status == 200, r
@@ -497,7 +454,7 @@ def test_without_a_relay_e_mails_wait_in_the_outbox(client, token):
     text = metrics.body.decode()
     assert metric(text, "dmr_outbox_messages", state="pending", channel="email") >= 1
     assert metric(text, "dmr_outbox_oldest_seconds", state="pending", channel="email") >= 0
-    for state in ("pending", "sent", "dead"):
+    for state in ("pending", "sent", "dead", "held"):
         for channel in ("email", "webhook", "push"):
             metric(text, "dmr_outbox_messages", state=state, channel=channel)
     assert address not in text and "@" not in text
@@ -522,11 +479,11 @@ def test_outbox_admin_errors(client, token):
                      "not_found")
 
 
-def test_dead_after_the_last_attempt_then_retried(client, nodes, token):
+def test_dead_after_the_last_attempt_then_retried(client, nodes, token, confirmed):
     admin = token("admin")
     relay = SmtpSink()
+    address = confirmed("dead")
     nodes(DMR_SMTP_URL=relay.url, DMR_NOTIFY_MAX_ATTEMPTS="3")
-    address = unique_address("dead")
     rep = report_here(client, email=address)
     [row] = rows_settled(f"report_id = {rep['id']} AND channel = 'email'", state="dead")
     assert row["attempts"] == 3 and row["last_error"], row
@@ -554,10 +511,10 @@ def test_dead_after_the_last_attempt_then_retried(client, nodes, token):
 # ---------------------------------------------------------------------------- failures
 
 
-def test_relay_down_then_back(client, nodes):
+def test_relay_down_then_back(client, nodes, confirmed):
     relay = SmtpSink()
+    addresses = [confirmed("down") for _ in range(3)]
     nodes(DMR_SMTP_URL=relay.url)
-    addresses = [unique_address("down") for _ in range(3)]
     reports = [report_here(client, email=a)["id"] for a in addresses]
     where = f"channel = 'email' AND report_id IN ({sql_list(reports)})"
     wait_until("two failed attempts each",

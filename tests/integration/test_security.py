@@ -207,6 +207,146 @@ def test_the_reporter_sees_its_own_notes_not_the_staff_s(client, token, cat_a):
 
 
 # ------------------------------------------------------------------------------------------
+# Finding 3: followers: the count told whether an address follows; anyone could unfollow.
+
+
+def test_following_answers_alike_whether_the_address_is_there_or_not(client):
+    reporter = unique_address("reporter")
+    rep = report_here(client, email=reporter)
+    count = followers(client, rep["id"])
+    answers = []
+    for address in (reporter, unique_address("stranger"), reporter.upper()):
+        r = follow(client, rep["id"], email=address)
+        answers.append((r.status, r.body))
+        assert followers(client, rep["id"]) == count, f"following as {address} moved the count"
+    assert answers[0] == answers[1] == answers[2], answers
+    assert answers[0][0] == 202, answers
+    assert answers[0][1] == {"report_id": rep["id"], "followers": count,
+                             "pending": "email_confirmation"}, answers
+
+
+def test_unfollowing_by_e_mail_alone_is_refused(client):
+    reporter = unique_address("reporter")
+    rep = report_here(client, email=reporter)
+    before = followers(client, rep["id"])
+    assert_error(unfollow(client, rep["id"], email=reporter), 403, "forbidden", "email")
+    assert followers(client, rep["id"]) == before
+    assert psql(f"SELECT count(*) FROM follower WHERE report_id = {rep['id']}"
+                f" AND lower(email) = lower('{reporter}')") == "1"
+
+
+def test_a_device_unfollows_itself(client):
+    device = f"phone-{uuid.uuid4().hex}"
+    rep = report_here(client)
+    r = follow(client, rep["id"], device_id=device)
+    assert r.status == 200 and r.body == {"report_id": rep["id"], "followers": 1}, r
+    r = unfollow(client, rep["id"], device_id=device)
+    assert r.status == 200 and r.body == {"report_id": rep["id"], "followers": 0}, r
+
+
+def test_every_e_mail_carries_a_one_click_unsubscribe(client, mailer, confirmed, token):
+    reporter = confirmed("reporter")
+    rep = report_here(client, email=reporter)
+    [receipt] = mailer.mails_to(reporter, ["receipt"])["receipt"]
+    url, path, tok = links_in(receipt)["unsubscribe"]
+    assert receipt.message["List-Unsubscribe"] == f"<{url}>", receipt.message
+    assert receipt.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert followers(client, rep["id"]) == 1
+
+    # A mail client's one-click POST (RFC 8058), with the token in the URL.
+    r = form_post(client, path, {"List-Unsubscribe": "One-Click"}, query_token=tok)
+    assert r.status == 200, r
+    assert followers(client, rep["id"]) == 0
+    moved(client, rep["id"], token("agent", "Ramen"), to="resolved")
+    assert psql(f"SELECT count(*) FROM outbox WHERE report_id = {rep['id']}"
+                f" AND channel = 'email' AND kind = 'resolved'") == "0"
+
+
+def test_unsubscribe_links_are_signed_and_expire(client, mailer, confirmed):
+    reporter = confirmed("reporter")
+    rep = report_here(client, email=reporter)
+    [receipt] = mailer.mails_to(reporter, ["receipt"])["receipt"]
+    _, path, tok = links_in(receipt)["unsubscribe"]
+    follower_id, expiry, mac = tok.split(".")[1:]
+    forged = [f"u.{int(follower_id) + 1}.{expiry}.{mac}",
+              f"u.{follower_id}.{int(expiry) + 86400}.{mac}",
+              f"u.{follower_id}.{expiry}.{'0' * len(mac)}",
+              f"c.{follower_id}.{expiry}.{mac}", "u", "", "u.1.2.3.4"]
+    for bad in forged:
+        r = form_post(client, path, {"token": bad})
+        assert r.status == 404, (bad, r)
+        assert r.headers["Content-Type"].startswith("text/html"), r
+    assert followers(client, rep["id"]) == 1
+    stale = f"u.{follower_id}.{int(time.time()) - 60}."
+    assert form_post(client, path, {"token": stale + mac}).status == 404
+    expired = psql(f"SELECT dmr_link_token('u', {follower_id}, -1)")
+    r = form_post(client, path, {"token": expired})
+    assert r.status == 410 and "expiré".encode() in r.body, r
+    assert client.get(path).status == 404, "a page without its token"
+    page = client.get(path, {"token": tok})
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html"), page
+    assert followers(client, rep["id"]) == 1, "a GET (a link checker) unsubscribed"
+    assert b'method="post"' in page.body and tok.encode() in page.body, page.body
+    assert form_post(client, path, {"token": tok}).status == 200
+    assert followers(client, rep["id"]) == 0
+
+
+# ------------------------------------------------------------------------------------------
+# Finding 4: the city's mailer could be pointed at anyone.
+
+
+def test_an_unconfirmed_address_gets_one_fixed_text_message_a_day(client, mailer):
+    stranger = unique_address("stranger")
+    typed = f"Achetez ici {uuid.uuid4().hex}"
+    first = report_here(client, email=stranger, description=typed, address=typed)
+    second = report_here(client, email=stranger, description=typed, address=typed)
+    assert first["status"] == second["status"] == "new" and first["service"], \
+        "reports are created and routed at once"
+    [prompt] = mailer.mails_to(stranger, ["confirm_email"])["confirm_email"]
+    assert typed not in prompt.body and typed not in prompt.subject, prompt.body
+    assert first["number"] in prompt.body, prompt.body
+    assert "unsubscribe" not in links_in(prompt)
+    assert mailer.states(stranger) == ["confirm_email:sent", "receipt:held", "receipt:held"]
+    follow(client, report_here(client)["id"], email=stranger)
+    assert mailer.states(stranger) == ["confirm_email:sent", "receipt:held", "receipt:held"], \
+        "a second message within a day"
+
+    # The owner confirms: what was held goes out, and the address is remembered, hashed.
+    _, path, tok = links_in(prompt)["confirm"]
+    page = client.get(path, {"token": tok})
+    assert page.status == 200 and b'method="post"' in page.body, page
+    assert mailer.states(stranger)[1:] == ["receipt:held", "receipt:held"], \
+        "a GET (a link checker) confirmed"
+    assert form_post(client, path, {"token": tok}).status == 200
+    receipts = mailer.mails_to(stranger, ["confirm_email", "receipt", "receipt"])["receipt"]
+    assert {first["number"], second["number"]} == \
+        {n for m in receipts for n in (first["number"], second["number"]) if n in m.subject}
+    assert all(typed in m.body for m in receipts), receipts
+    third = report_here(client, email=stranger)
+    last = mailer.mails_to(stranger, ["confirm_email"] + ["receipt"] * 3)["receipt"][-1]
+    assert third["number"] in last.subject, last
+    stored = psql("SELECT string_agg(email_hash, ',') FROM email_contact")
+    assert stranger not in stored and stranger.split("@")[0] not in stored
+    assert psql("SELECT string_agg(column_name, ',' ORDER BY column_name)"
+                " FROM information_schema.columns WHERE table_name = 'email_contact'") == \
+        "confirmed_at,email_hash,id,prompted_at,prompts", "the contacts keep no address"
+
+
+def test_a_follow_by_e_mail_counts_once_confirmed(client, mailer):
+    voisin = unique_address("voisin")
+    rep = report_here(client)
+    r = follow(client, rep["id"], email=voisin)
+    assert r.status == 202 and r.body["followers"] == 0, r
+    [prompt] = mailer.mails_to(voisin, ["confirm_follow"])["confirm_follow"]
+    assert rep["number"] in prompt.body
+    _, path, tok = links_in(prompt)["confirm"]
+    assert form_post(client, path, {"token": tok}).status == 200
+    assert followers(client, rep["id"]) == 1
+    assert form_post(client, path, {"token": tok}).status == 200, "a second click is harmless"
+    assert followers(client, rep["id"]) == 1
+
+
+# ------------------------------------------------------------------------------------------
 # Finding 5: a contractor could attach any report to any other.
 
 

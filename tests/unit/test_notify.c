@@ -65,7 +65,7 @@ static void test_mail(void)
 				    "une très longue ligne de texte qui dépasse largement soixante-"
 				    "seize caractères et doit être coupée proprement\n"};
 	char *mail = mail_compose("Dans ma rue <noreply@paris.fr>", "marie@example.org",
-				  "0f8e6a3c-0000-4000-8000-000000000001", &text);
+				  "0f8e6a3c-0000-4000-8000-000000000001", &text, NULL);
 	char *line, *save = NULL;
 	bool short_lines = true;
 
@@ -82,6 +82,16 @@ static void test_mail(void)
 	for (line = strtok_r(mail, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		short_lines = short_lines && strlen(line) <= 77;
 	ok(short_lines, "no line is longer than 76 characters and its CR");
+	free(mail);
+	mail = mail_compose("noreply@paris.fr", "marie@example.org", "1", &text, NULL);
+	ok(mail && !strstr(mail, "List-Unsubscribe"), "no unsubscribe header without a link");
+	free(mail);
+	mail = mail_compose("noreply@paris.fr", "marie@example.org", "1", &text,
+			    "https://dmr.example/email/unsubscribe?token=u.1.2.ab");
+	ok(mail && strstr(mail, "\r\nList-Unsubscribe: "
+				"<https://dmr.example/email/unsubscribe?token=u.1.2.ab>\r\n"
+				"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+	   "the unsubscribe link is offered for one click (RFC 8058)");
 	free(mail);
 }
 

@@ -1,4 +1,4 @@
-#include "http/multipart.h"
+#include "http/form.h"
 
 #include <microhttpd.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #define POST_BUFFER_SIZE 16384
 
-bool multipart_is(const struct http_request *req)
+bool form_is_multipart(const struct http_request *req)
 {
 	const char *type = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
 
@@ -15,7 +15,15 @@ bool multipart_is(const struct http_request *req)
 				   strlen(MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA)) == 0;
 }
 
-const struct multipart_part *multipart_get(const struct multipart *m, const char *name)
+bool form_is_urlencoded(const struct http_request *req)
+{
+	const char *type = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	return type && strncasecmp(type, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
+				   strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) == 0;
+}
+
+const struct form_part *form_get(const struct form *m, const char *name)
 {
 	for (int i = 0; i < m->count; i++)
 		if (strcmp(m->parts[i].name, name) == 0)
@@ -23,15 +31,15 @@ const struct multipart_part *multipart_get(const struct multipart *m, const char
 	return NULL;
 }
 
-static struct multipart_part *part_for(struct multipart *m, const char *name, uint64_t off)
+static struct form_part *part_for(struct form *m, const char *name, uint64_t off)
 {
-	struct multipart_part *p = (struct multipart_part *)multipart_get(m, name);
+	struct form_part *p = (struct form_part *)form_get(m, name);
 
 	if (p && off == 0) /* The field comes again: the last one wins. */
 		buf_truncate(&p->content, 0);
 	if (p)
 		return p;
-	if (m->count == MULTIPART_MAX_PARTS || strlen(name) >= sizeof m->parts[0].name) {
+	if (m->count == FORM_MAX_PARTS || strlen(name) >= sizeof m->parts[0].name) {
 		m->too_many = true;
 		return NULL;
 	}
@@ -46,8 +54,8 @@ static enum MHD_Result on_data(void *cls, enum MHD_ValueKind kind, const char *k
 			       const char *transfer_encoding, const char *data, uint64_t off,
 			       size_t size)
 {
-	struct multipart *m = cls;
-	struct multipart_part *p;
+	struct form *m = cls;
+	struct form_part *p;
 
 	(void)kind;
 	(void)filename;
@@ -59,7 +67,7 @@ static enum MHD_Result on_data(void *cls, enum MHD_ValueKind kind, const char *k
 	return p->content.failed ? MHD_NO : MHD_YES;
 }
 
-bool multipart_parse(const struct http_request *req, struct multipart *out, struct dmr_error *err)
+bool form_parse(const struct http_request *req, struct form *out, struct dmr_error *err)
 {
 	struct MHD_PostProcessor *pp;
 	enum MHD_Result ok;
@@ -75,15 +83,15 @@ bool multipart_parse(const struct http_request *req, struct multipart *out, stru
 	if (ok != MHD_YES || out->too_many) {
 		bool too_many = out->too_many;
 
-		multipart_free(out);
+		form_free(out);
 		return dmr_fail(err, 400, "malformed_multipart", NULL, "%s",
 				too_many ? "too many parts in the form"
-					 : "the multipart/form-data body cannot be read");
+					 : "the form body cannot be read");
 	}
 	return true;
 }
 
-void multipart_free(struct multipart *m)
+void form_free(struct form *m)
 {
 	for (int i = 0; i < m->count; i++)
 		buf_free(&m->parts[i].content);
