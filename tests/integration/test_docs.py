@@ -36,3 +36,22 @@ def test_every_served_route_is_documented():
 def test_every_documented_route_is_served():
     extra = documented_routes() - served_routes()
     assert not extra, f"in docs/openapi.yaml but not served: {sorted(extra)}"
+
+
+def test_the_threat_model_names_tests_that_exist():
+    """docs/security.md proves each promise with a test: each one it names must exist."""
+    with open(os.path.join(ROOT, "docs", "security.md"), encoding="utf-8") as f:
+        text = f.read()
+    names = set()
+    current = None
+    # `file.py::test_a`, then `test_b` in the same cell: test_b is in the file named before.
+    for file, name in re.findall(r"`(?:(test_\w+\.py)::)?(test_\w+)`", text):
+        current = file or current
+        names.add((current, name))
+    assert len(names) > 30, names
+    missing = []
+    for file, name in sorted(names):
+        with open(os.path.join(ROOT, "tests", "integration", file), encoding="utf-8") as f:
+            if not re.search(rf"^def {name}\(", f.read(), re.M):
+                missing.append(f"{file}::{name}")
+    assert not missing, f"docs/security.md names tests that do not exist: {missing}"

@@ -500,3 +500,143 @@ def test_no_database_message_reaches_a_client(dmrd, client):
     err = assert_error(r, 400, "invalid_parameter")
     for word in ("UTF8", "encoding", "byte sequence", "syntax"):
         assert word not in err["message"], err
+
+
+# ------------------------------------------------------------------------------------------
+# The authorization matrix, continued (test_lifecycle.py has the transitions): history views,
+# followers, and the scope of duplicates.
+
+HISTORY_VIEWS = [("anonymous", "public"), ("reporter", "reporter"), ("agent", "staff"),
+                 ("contractor", "staff"), ("agent_other", "public"),
+                 ("contractor_other", "public"), ("supervisor", "staff"), ("admin", "staff"),
+                 ("other_reporter", 401), ("unknown_token", 401), ("not_utf8", 401)]
+
+
+@pytest.mark.parametrize("role,view", HISTORY_VIEWS, ids=[r for r, _ in HISTORY_VIEWS])
+def test_history_view_matrix(client, dmrd, token, cat_a, cat_b, role, view):
+    rep = report_here(client)
+    note = f"matrix-{uuid.uuid4().hex}"
+    moved(client, rep["id"], token("agent", cat_a["service"]), to="acknowledged", note=note)
+    secret = {"anonymous": None, "reporter": rep["edit_token"],
+              "agent": token("agent", cat_a["service"]),
+              "contractor": token("contractor", cat_a["service"]),
+              "agent_other": token("agent", cat_b["service"]),
+              "contractor_other": token("contractor", cat_b["service"]),
+              "supervisor": token("supervisor"), "admin": token("admin"),
+              "other_reporter": report_here(client)["edit_token"],
+              "unknown_token": "dmr_" + "0" * 64}.get(role)
+    if role == "not_utf8":
+        r = raw_exchange(dmrd.port, f"GET {API}/reports/{rep['id']}/events HTTP/1.1\r\n"
+                         f"Host: x\r\nConnection: close\r\n".encode() +
+                         b"Authorization: Bearer \xe9t\xe9\r\n\r\n")
+    else:
+        r = client.get(f"{API}/reports/{rep['id']}/events", headers=bearer(secret))
+    if view == 401:
+        assert_error(r, 401, "unauthorized")
+        return
+    assert r.status == 200 and r.body["view"] == view, r
+    assert (note in r.raw.decode()) == (view == "staff"), r
+
+
+FOLLOWER_MOVES = [
+    ("device_follows", "POST", {"device_id": "D"}, 200),
+    ("email_follows_later", "POST", {"email": "E"}, 202),
+    ("both", "POST", {"email": "E", "device_id": "D"}, 202),
+    ("nobody", "POST", {}, 422),
+    ("device_unfollows", "DELETE", {"device_id": "D"}, 200),
+    ("email_cannot_unfollow", "DELETE", {"email": "E"}, 403),
+    ("email_and_device_cannot", "DELETE", {"email": "E", "device_id": "D"}, 403),
+    ("nobody_unfollows", "DELETE", {}, 422),
+]
+
+
+@pytest.mark.parametrize("method,body,status", [m[1:] for m in FOLLOWER_MOVES],
+                         ids=[m[0] for m in FOLLOWER_MOVES])
+def test_follower_matrix(client, method, body, status):
+    """Whoever sends it (no token is needed), with what proof."""
+    device, address = f"phone-{uuid.uuid4().hex}", unique_address("matrix")
+    rep = report_here(client, email=address, device_id=device)
+    body = {k: {"D": device, "E": address}[v] for k, v in body.items()}
+    before = psql(f"SELECT count(*) FROM follower WHERE report_id = {rep['id']}")
+    r = client.request(method, f"{API}/reports/{rep['id']}/followers", json_body=body)
+    assert r.status == status, r
+    after = psql(f"SELECT count(*) FROM follower WHERE report_id = {rep['id']}")
+    if method == "DELETE" and status == 200:
+        assert after == "0", "the reporter's device row went"
+    else:
+        assert after == before, "nothing changed"
+
+
+# Who marks a duplicate, and where the original has been: (role, original's story, answer).
+DUPLICATE_SCOPE = [
+    ("agent", "ours", 200), ("contractor", "ours", 200),
+    ("agent", "theirs", 403), ("contractor", "theirs", 403),
+    ("agent", "left_us", 200), ("contractor", "came_to_us", 200),
+]
+
+
+@pytest.mark.parametrize("role,story,status", DUPLICATE_SCOPE,
+                         ids=[f"{r}-{s}" for r, s, _ in DUPLICATE_SCOPE])
+def test_duplicate_scope_matrix(client, token, cat_a, leaves, role, story, status):
+    sibling = next((c for c in leaves if c["parent_id"] == cat_a["parent_id"]
+                    and c["service"] != cat_a["service"] and not c["agent_only"]), None)
+    if sibling is None:
+        pytest.skip("no sub-category of the same kind in another service")
+    ours, theirs = cat_a["service"], sibling["service"]
+    category = cat_a if story in ("ours", "left_us") else sibling
+    original = report_here(client, category_id=category["id"])
+    if story == "left_us":
+        moved(client, original["id"], token("supervisor"), to="transferred", service=theirs)
+    if story == "came_to_us":
+        moved(client, original["id"], token("supervisor"), to="transferred", service=ours)
+    dup = report_here(client)
+    r = move(client, dup["id"], token(role, ours), to="rejected", duplicate_of=original["id"])
+    if status == 200:
+        assert r.status == 200 and r.body["duplicate_of"]["id"] == original["id"], r
+    else:
+        assert_error(r, status, "forbidden", "duplicate_of")
+
+
+# ------------------------------------------------------------------------------------------
+# Every answer, as each role: nobody else's personal data, no other service's notes.
+
+
+def test_no_answer_carries_another_party_s_data(client, dmrd, token, cat_a, cat_b):
+    tag = uuid.uuid4().hex[:12]
+    secrets = [f"scan-reporter-{tag}@leak.example", f"scan-device-{tag}",
+               f"scan-follower-{tag}@leak.example", f"scan-phone-{tag}"]
+    note, name = f"scan-note-{tag}", f"scan-name-{tag}"
+    ramen_agent = harness.new_token("agent", cat_a["service"], name=name)
+    rep = report_here(client, email=secrets[0], device_id=secrets[1])
+    follow(client, rep["id"], email=secrets[2])
+    follow(client, rep["id"], device_id=secrets[3])
+    moved(client, rep["id"], ramen_agent, to="acknowledged", note=note, message="Vu")
+    other = report_here(client)
+    roles = {"anonymous": None, "other_reporter": other["edit_token"],
+             "agent_other": token("agent", cat_b["service"]),
+             "contractor_other": token("contractor", cat_b["service"]),
+             "agent": token("agent", cat_a["service"]), "supervisor": token("supervisor"),
+             "admin": token("admin")}
+    staff = {"agent", "supervisor", "admin"}
+    for role, secret in roles.items():
+        headers = bearer(secret)
+        answers = [client.get(f"{API}/reports/{rep['id']}", headers=headers),
+                   client.get(f"{API}/reports", {"near": f"{HOTEL_DE_VILLE[0]},{HOTEL_DE_VILLE[1]}",
+                                                 "radius": 5, "limit": 1000}, headers=headers),
+                   client.get(f"{API}/reports/suggestions",
+                              {"lat": HOTEL_DE_VILLE[0], "lon": HOTEL_DE_VILLE[1],
+                               "category_id": cat_a["id"]}, headers=headers)]
+        events = client.get(f"{API}/reports/{rep['id']}/events", headers=headers)
+        if role == "other_reporter":
+            assert_error(events, 401, "unauthorized")
+        else:
+            answers.append(events)
+        if role in ("agent", "supervisor", "agent_other", "contractor_other"):
+            answers.append(client.get(f"{API}/queue", {"limit": 500}, headers=headers))
+        for r in answers:
+            assert r.status == 200, (role, r)
+            raw = r.raw.decode("utf-8")
+            for secret_value in secrets:
+                assert secret_value not in raw, f"{role} read {secret_value} in {r!r}"
+            if role not in staff:
+                assert note not in raw and name not in raw, f"{role} read the staff note: {r!r}"
