@@ -22,32 +22,40 @@ static bool check_follower(const struct follower_input *who, struct dmr_error *e
 	return true;
 }
 
-bool follow_add(struct db_pool *pool, long long report_id, const struct follower_input *who,
-		struct follow_result *out, struct dmr_error *err)
+/*
+ * Runs a follow statement for the report (its first parameter), whose columns are the report
+ * followed, its count and, when there is a third, whether an e-mail follow waits.
+ */
+static bool run_follow(struct db_pool *pool, int stmt, long long report_id,
+		       const char **params, struct follow_result *out, struct dmr_error *err)
 {
 	char id[24];
-	const char *params[3] = {id, who->email, who->device_id};
 	PGresult *res;
 
-	if (!check_follower(who, err))
-		return false;
 	snprintf(id, sizeof id, "%lld", report_id);
-	res = db_query(pool, STMT_FOLLOW, params, err);
+	params[0] = id;
+	res = db_query(pool, stmt, params, err);
 	if (!res)
 		return false;
 	out->report_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	out->followers = atoi(PQgetvalue(res, 0, 1));
-	out->awaiting_email = PQgetvalue(res, 0, 2)[0] == 't';
+	out->awaiting_email = PQnfields(res) > 2 && PQgetvalue(res, 0, 2)[0] == 't';
 	PQclear(res);
 	return true;
+}
+
+bool follow_add(struct db_pool *pool, long long report_id, const struct follower_input *who,
+		struct follow_result *out, struct dmr_error *err)
+{
+	const char *params[3] = {NULL, who->email, who->device_id};
+
+	return check_follower(who, err) && run_follow(pool, STMT_FOLLOW, report_id, params, out, err);
 }
 
 bool follow_remove(struct db_pool *pool, long long report_id, const struct follower_input *who,
 		   struct follow_result *out, struct dmr_error *err)
 {
-	char id[24];
-	const char *params[2] = {id, who->device_id};
-	PGresult *res;
+	const char *params[2] = {NULL, who->device_id};
 
 	if (who->email)
 		return dmr_fail(err, 403, "forbidden", "email",
@@ -56,17 +64,8 @@ bool follow_remove(struct db_pool *pool, long long report_id, const struct follo
 	if (!who->device_id)
 		return dmr_fail(err, 422, "missing_field", "device_id",
 				"send the device_id that follows the report");
-	if (!check_follower(who, err))
-		return false;
-	snprintf(id, sizeof id, "%lld", report_id);
-	res = db_query(pool, STMT_UNFOLLOW, params, err);
-	if (!res)
-		return false;
-	out->report_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	out->followers = atoi(PQgetvalue(res, 0, 1));
-	out->awaiting_email = false;
-	PQclear(res);
-	return true;
+	return check_follower(who, err) &&
+	       run_follow(pool, STMT_UNFOLLOW, report_id, params, out, err);
 }
 
 /* Runs a link's statement; its columns end with the report's id and number (NULL: none). */
