@@ -467,7 +467,7 @@ def test_plain_smtp_with_credentials_only_when_told_so(client, nodes, cat_b, ser
     try:
         node = nodes(DMR_SMTP_URL=relay.url, DMR_SMTP_USER="dmr",
                      DMR_SMTP_PASSWORD="relay-password-of-the-tests", DMR_SMTP_INSECURE="1")
-        assert "DMR_SMTP_INSECURE" in node.tail(), node.tail()
+        harness.wait_until("the warning at start", lambda: "DMR_SMTP_INSECURE" in node.tail())
         rep = report_here(client, category_id=cat_b["id"])
         relay.wait_for(lambda got: any(rep["number"] in m.subject for m in got), timeout=20)
         assert relay.logins[0] == ("dmr", "relay-password-of-the-tests"), relay.logins
