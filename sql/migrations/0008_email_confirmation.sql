@@ -55,9 +55,22 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- An e-mail to an address not confirmed yet waits, held, until its owner confirms it (then it
--- goes) or for 7 days (then the housekeeping deletes it).
+-- goes) or for 7 days (then the housekeeping deletes it). A held message keeps the hash of its
+-- address, so that a confirmation finds the messages it releases by an index.
 ALTER TABLE outbox DROP CONSTRAINT outbox_state_check,
-    ADD CONSTRAINT outbox_state_check CHECK (state IN ('pending', 'sent', 'dead', 'held'));
+    ADD CONSTRAINT outbox_state_check CHECK (state IN ('pending', 'sent', 'dead', 'held')),
+    ADD COLUMN recipient_hash text;
+CREATE INDEX outbox_held_idx ON outbox (recipient_hash) WHERE state = 'held';
+
+CREATE FUNCTION dmr_outbox_hold() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.recipient_hash := dmr_email_hash(NEW.recipient);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER outbox_hold BEFORE INSERT ON outbox
+    FOR EACH ROW WHEN (NEW.state = 'held') EXECUTE FUNCTION dmr_outbox_hold();
 
 -- How many prompts an address may be sent a day: before it is confirmed, the one fixed-text
 -- confirmation message; after, one per follow asked for, up to this.
@@ -106,7 +119,7 @@ BEGIN
     ON CONFLICT (email_hash)
     DO UPDATE SET confirmed_at = coalesce(email_contact.confirmed_at, now());
     UPDATE outbox SET state = 'pending', next_attempt_at = now()
-    WHERE state = 'held' AND channel = 'email' AND dmr_email_hash(recipient) = p_hash;
+    WHERE state = 'held' AND recipient_hash = p_hash;
     IF FOUND THEN
         PERFORM pg_notify('dmr_outbox', '');
     END IF;
