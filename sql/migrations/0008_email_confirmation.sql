@@ -321,21 +321,18 @@ LANGUAGE sql AS $$
 $$;
 
 -- What following a link of a prompt confirms: the address (c) or the follow and its address
--- (f). A second click changes nothing. Returns what was confirmed and the report.
-CREATE FUNCTION dmr_email_confirm(p_token text, OUT what text, OUT report_id bigint,
-                                  OUT number text)
+-- (f). A second click changes nothing. Returns the report followed (NULL for an address).
+CREATE FUNCTION dmr_email_confirm(p_token text, OUT report_id bigint, OUT number text)
 LANGUAGE plpgsql AS $$
 DECLARE
     link record := dmr_link_open(p_token, 'cf');
     f follower;
 BEGIN
     IF link.kind = 'c' THEN
-        what := 'address';
         PERFORM dmr_email_confirm_address(c.email_hash) FROM email_contact c
         WHERE c.id = link.id;
         RETURN;
     END IF;
-    what := 'follow';
     SELECT x.report_id INTO report_id FROM follower x WHERE x.id = link.id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'DM410', HINT = 'link_expired',

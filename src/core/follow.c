@@ -68,13 +68,12 @@ bool follow_remove(struct db_pool *pool, long long report_id, const struct follo
 	       run_follow(pool, STMT_UNFOLLOW, report_id, params, out, err);
 }
 
-/* Runs a link's statement; its columns end with the report's id and number (NULL: none). */
+/* Runs a link's statement; its columns are the report's id and number (NULL: none). */
 static bool run_link(struct db_pool *pool, int stmt, const char *token, struct link_result *out,
 		     struct dmr_error *err)
 {
 	const char *params[1] = {token};
 	PGresult *res;
-	int n;
 
 	memset(out, 0, sizeof *out);
 	/* Ours are short and ASCII; anything else is not worth a statement. */
@@ -83,14 +82,9 @@ static bool run_link(struct db_pool *pool, int stmt, const char *token, struct l
 	res = db_query(pool, stmt, params, err);
 	if (!res)
 		return false;
-	n = PQnfields(res);
-	if (n == 3)
-		snprintf(out->what, sizeof out->what, "%s", PQgetvalue(res, 0, 0));
-	else
-		snprintf(out->what, sizeof out->what, "unsubscribed");
-	if (!PQgetisnull(res, 0, n - 2)) {
-		out->report_id = strtoll(PQgetvalue(res, 0, n - 2), NULL, 10);
-		snprintf(out->number, sizeof out->number, "%s", PQgetvalue(res, 0, n - 1));
+	if (!PQgetisnull(res, 0, 0)) {
+		out->report_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(out->number, sizeof out->number, "%s", PQgetvalue(res, 0, 1));
 	}
 	PQclear(res);
 	return true;

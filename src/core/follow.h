@@ -48,9 +48,8 @@ bool follow_add(struct db_pool *pool, long long report_id, const struct follower
 bool follow_remove(struct db_pool *pool, long long report_id, const struct follower_input *who,
 		   struct follow_result *out, struct dmr_error *err);
 
-/* What a link of an e-mail did: "address" or "follow" confirmed, or an unsubscription. */
+/* The report a link of an e-mail was about. */
 struct link_result {
-	char what[16];
 	long long report_id; /* 0 when the link names no report (an address, a follower gone) */
 	char number[32];
 };

@@ -59,7 +59,7 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"SELECT report_id, followers, awaiting FROM dmr_follow($1::bigint, $2, $3)", 3},
 	[STMT_UNFOLLOW] = {"SELECT report_id, followers FROM dmr_unfollow($1::bigint, $2)", 2},
 	/* The links of e-mails (migration 0008): signed tokens, checked in SQL. */
-	[STMT_EMAIL_CONFIRM] = {"SELECT what, report_id, number FROM dmr_email_confirm($1)", 1},
+	[STMT_EMAIL_CONFIRM] = {"SELECT report_id, number FROM dmr_email_confirm($1)", 1},
 	[STMT_EMAIL_UNSUBSCRIBE] = {"SELECT report_id, number FROM dmr_email_unsubscribe($1)", 1},
 	[STMT_HOUSEKEEPING] = {"SELECT what, deleted FROM dmr_housekeeping()", 0},
 	[STMT_SUGGESTIONS] = {
