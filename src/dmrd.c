@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "base/workpool.h"

@@ -1,7 +1,5 @@
 #include "db/statements.h"
 
-#include "core/report.h"
-
 const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PING] = {"SELECT 1", 0},
 	[STMT_CATEGORIES] = {

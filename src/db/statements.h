@@ -8,6 +8,14 @@
 
 #include "db/pool.h"
 
+/* The public columns of view report_public, in the order struct report_view is read from. */
+#define REPORT_COLUMNS                                                                        \
+	"id, number, status, category_id, category_label, parent_id, parent_label,"           \
+	" service_code, service_name, sector_code, sector_name, arrondissement, priority,"    \
+	" description, address, lat, lon, channel, created_at, routing_rule, routing_distance_m," \
+	" photos, version, expected_at, overdue, acknowledged_at, scheduled_for, resolved_at,"    \
+	" followers, duplicate_of, duplicate_of_number, reject_reason, reject_label"
+
 enum stmt {
 	STMT_PING,
 	STMT_CATEGORIES,

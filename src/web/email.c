@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "core/follow.h"
 #include "http/form.h"
 #include "notify/template.h"

@@ -1,4 +1,4 @@
-"""docs/openapi.yaml describes exactly the routes dmrd serves (src/api/v1.c)."""
+"""docs/openapi.yaml describes exactly the routes dmrd serves (src/api/v1/routes.c)."""
 
 import os
 import re
@@ -9,7 +9,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def served_routes():
-    with open(os.path.join(ROOT, "src", "api", "v1.c"), encoding="utf-8") as f:
+    with open(os.path.join(ROOT, "src", "api", "v1", "routes.c"), encoding="utf-8") as f:
         table = f.read().split("api_v1_routes[] = {", 1)[1].split("};", 1)[0]
     routes = set()
     for method, pattern in re.findall(r'\{"([A-Z]+)", "([^"]+)"', table):

@@ -1,26 +1,16 @@
-#ifndef DMR_API_V1_H
-#define DMR_API_V1_H
+#ifndef DMR_API_V1_V1_H
+#define DMR_API_V1_V1_H
 
 /*
- * The native JSON API, /api/v1 (docs/api.md, docs/openapi.yaml), and the health probes.
- * Handlers parse the wire format into core requests and print core answers; no business rule
- * lives here.
+ * The native JSON API, /api/v1 (docs/api.md, docs/openapi.yaml). Handlers parse the wire
+ * format into core requests and print core answers; no business rule lives here.
  */
 
+#include <jansson.h>
 #include <stddef.h>
 
-#include "base/config.h"
-#include "base/workpool.h"
-#include "db/pool.h"
+#include "api/app.h"
 #include "http/server.h"
-#include "notify/stream.h"
-
-struct dmr_app {
-	const struct dmr_config *cfg;
-	struct db_pool *pool;
-	struct workpool *photo_workers;
-	struct stream_hub *stream_hub;
-};
 
 extern const struct http_route api_v1_routes[];
 extern const size_t api_v1_route_count;
@@ -28,17 +18,16 @@ extern const size_t api_v1_route_count;
 /* The report id of the path's first segment; 404 when it cannot be one. */
 bool api_report_id(const struct http_request *req, long long *id, struct dmr_error *err);
 
-/* Handlers of /api/v1/reports (api/v1_reports.c). */
+/* Handlers of /api/v1/reports (api/v1/reports.c). */
 void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res);
 
-/* Photos (api/v1_photos.c). */
+/* Photos (api/v1/photos.c). */
 void api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res);
-void api_photo_get(void *app, const struct http_request *req, struct http_response *res);
 
-/* The lifecycle (api/v1_lifecycle.c): transitions, history, queues, reference data. */
+/* The lifecycle (api/v1/lifecycle.c): transitions, history, queues, reference data. */
 void api_v1_transition(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_events(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_queue(void *app, const struct http_request *req, struct http_response *res);
@@ -48,18 +37,17 @@ void api_v1_put_reject_reason(void *app, const struct http_request *req,
 void api_v1_category_delays(void *app, const struct http_request *req,
 			    struct http_response *res);
 
-/* Citizens (api/v1_follow.c): followers and duplicate suggestions. */
+/* Citizens (api/v1/follow.c): followers and duplicate suggestions. */
 void api_v1_follow(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_unfollow(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_suggestions(void *app, const struct http_request *req, struct http_response *res);
 
-/* The live event stream, Server-Sent Events (api/v1_stream.c). */
+/* The live event stream, Server-Sent Events (api/v1/stream.c). */
 void api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res);
 
-/* For the admins and the monitoring (api/v1_admin.c): the outbox, and /metrics. */
+/* For the admins (api/v1/admin.c): the outbox. */
 void api_v1_outbox(void *app, const struct http_request *req, struct http_response *res);
 void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res);
-void api_metrics(void *app, const struct http_request *req, struct http_response *res);
 
 /* The suggestions for a report just created: [] when they cannot be read. */
 json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,

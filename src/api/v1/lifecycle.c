@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/json_body.h"
+#include "api/v1/json_body.h"
 #include "core/report_json.h"
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "core/catalog.h"
 #include "core/lifecycle.h"
 #include "core/queue.h"

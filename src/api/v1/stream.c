@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "db/statements.h"
 #include "notify/stream.h"
 

@@ -1,4 +1,4 @@
-#include "api/v1.h"
+#include "api/v1/v1.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,27 +9,9 @@
 #include "core/catalog.h"
 #include "base/text.h"
 #include "http/query.h"
+#include "api/media.h"
+#include "api/ops.h"
 #include "web/web.h"
-
-static void healthz(void *app, const struct http_request *req, struct http_response *res)
-{
-	(void)app;
-	(void)req;
-	http_respond_json(res, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-static void readyz(void *app, const struct http_request *req, struct http_response *res)
-{
-	struct dmr_app *a = app;
-	struct dmr_error err;
-
-	(void)req;
-	if (!catalog_ping(a->pool, &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
-	http_respond_json(res, 200, json_pack("{s:s}", "status", "ready"));
-}
 
 static json_t *category_tree(const PGresult *rows)
 {
@@ -161,8 +143,8 @@ static void route_preview(void *app, const struct http_request *req, struct http
 }
 
 const struct http_route api_v1_routes[] = {
-	{"GET", "/healthz", healthz, false},
-	{"GET", "/readyz", readyz, false},
+	{"GET", "/healthz", api_healthz, false},
+	{"GET", "/readyz", api_readyz, false},
 	{"GET", "/api/v1/categories", categories, false},
 	{"GET", "/api/v1/services", services, false},
 	{"GET", "/api/v1/areas", areas, false},

@@ -1,4 +1,4 @@
-#include "api/json_body.h"
+#include "api/v1/json_body.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,5 @@
-#ifndef DMR_API_JSON_BODY_H
-#define DMR_API_JSON_BODY_H
+#ifndef DMR_API_V1_JSON_BODY_H
+#define DMR_API_V1_JSON_BODY_H
 
 /*
  * Reading JSON request bodies for the native API: the content type, parse errors that name

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "http/query.h"
 #include "notify/outbox.h"
 
@@ -58,46 +58,4 @@ void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_
 	}
 	http_respond_json(res, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "state",
 					      "pending"));
-}
-
-/* One gauge per (state, channel) row of outbox_stats, its value from column col. */
-static void print_gauge(FILE *out, const PGresult *stats, const char *name, const char *help,
-			int col)
-{
-	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	for (int i = 0; i < PQntuples(stats); i++)
-		fprintf(out, "%s{state=\"%s\",channel=\"%s\"} %s\n", name, PQgetvalue(stats, i, 0),
-			PQgetvalue(stats, i, 1), PQgetvalue(stats, i, col));
-}
-
-/* Prometheus text format: the outbox by state and channel. No personal data. */
-void api_metrics(void *app, const struct http_request *req, struct http_response *res)
-{
-	struct dmr_app *a = app;
-	struct dmr_error err;
-	PGresult *stats = outbox_stats(a->pool, &err);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
-
-	(void)req;
-	if (!stats) {
-		http_respond_error(res, &err);
-		return;
-	}
-	out = open_memstream(&text, &len);
-	if (out) {
-		print_gauge(out, stats, "dmr_outbox_messages", "Notifications in the outbox.", 2);
-		print_gauge(out, stats, "dmr_outbox_oldest_seconds",
-			    "Age of the oldest message in each state.", 3);
-		fclose(out);
-	}
-	PQclear(stats);
-	if (!text) {
-		dmr_fail(&err, 500, "internal_error", NULL, "out of memory");
-		http_respond_error(res, &err);
-		return;
-	}
-	http_respond_text(res, 200, "text/plain; version=0.0.4", text, len);
-	free(text);
 }

@@ -1,9 +1,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/json_body.h"
+#include "api/v1/json_body.h"
 #include "core/report_json.h"
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "core/follow.h"
 #include "base/log.h"
 #include "http/query.h"

@@ -3,9 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/json_body.h"
+#include "api/v1/json_body.h"
 #include "core/report_json.h"
-#include "api/v1.h"
+#include "api/v1/v1.h"
 #include "base/text.h"
 #include "http/form.h"
 #include "http/query.h"

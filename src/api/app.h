@@ -1,0 +1,22 @@
+#ifndef DMR_API_APP_H
+#define DMR_API_APP_H
+
+/*
+ * What every front door of dmrd works with: the configuration, the database pool, the photo
+ * workers and the hub of the live stream. dmrd makes one and hands it to the HTTP server,
+ * which passes it to every handler as `app`.
+ */
+
+#include "base/config.h"
+#include "base/workpool.h"
+#include "db/pool.h"
+#include "notify/stream.h"
+
+struct dmr_app {
+	const struct dmr_config *cfg;
+	struct db_pool *pool;
+	struct workpool *photo_workers;
+	struct stream_hub *stream_hub;
+};
+
+#endif
