@@ -3,7 +3,32 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Does path match pattern? Each {} segment is copied, in order, into params. */
+/*
+ * How much of the segment at path a {} takes, given the literal text that follows it in the
+ * pattern (up to a '/', another {} or the end): all of the segment without that literal when
+ * the literal closes the segment, else up to the literal's last place in the segment; 0 when
+ * the segment does not fit.
+ */
+static size_t param_length(const char *path, const char *after)
+{
+	size_t segment = strcspn(path, "/");
+	size_t literal = strcspn(after, "/{");
+
+	if (literal > segment)
+		return 0;
+	if (after[literal] != '{')
+		return strncmp(path + segment - literal, after, literal) == 0 ? segment - literal : 0;
+	for (size_t at = segment - literal; at > 0; at--)
+		if (strncmp(path + at, after, literal) == 0)
+			return at;
+	return 0;
+}
+
+/*
+ * Does path match pattern? Each {} takes a non-empty part of one segment (param_length) and
+ * is copied, in order, into params: "/requests/{}.json" takes "12" of "/requests/12.json",
+ * "/services/{}.{}" takes "7001" and "xml" of "/services/7001.xml".
+ */
 static bool path_matches(const char *pattern, const char *path,
 			 char params[HTTP_MAX_PARAMS][HTTP_PARAM_SIZE])
 {
@@ -11,7 +36,7 @@ static bool path_matches(const char *pattern, const char *path,
 
 	while (*pattern && *path) {
 		if (strncmp(pattern, "{}", 2) == 0) {
-			size_t len = strcspn(path, "/");
+			size_t len = param_length(path, pattern + 2);
 
 			if (len == 0 || len >= HTTP_PARAM_SIZE || n == HTTP_MAX_PARAMS)
 				return false;

@@ -2,8 +2,10 @@
 #define DMR_HTTP_ROUTER_H
 
 /*
- * Matching a method and a path against a route table. Patterns are literal segments and
- * up to HTTP_MAX_PARAMS "{}" segments, each matching any one non-empty segment; HEAD matches GET routes.
+ * Matching a method and a path against a route table. Patterns are literal text and up to
+ * HTTP_MAX_PARAMS "{}", each matching a non-empty part of one segment: the whole segment, or
+ * the segment without the literal that follows the {} in the pattern ("{}.json"). HEAD
+ * matches GET routes.
  */
 
 #include <stdbool.h>

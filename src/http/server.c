@@ -52,13 +52,17 @@ const char *http_header(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
-void http_add_header(struct http_response *res, const char *name, const char *value)
+bool http_add_header(struct http_response *res, const char *name, const char *value)
 {
-	if (res->nheaders >= HTTP_MAX_HEADERS)
-		return;
-	snprintf(res->headers[res->nheaders].name, sizeof res->headers[0].name, "%s", name);
-	snprintf(res->headers[res->nheaders].value, sizeof res->headers[0].value, "%s", value);
-	res->nheaders++;
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n") || res->headers.failed) {
+		log_error("http: header %s refused", name);
+		res->header_refused = true;
+		return false;
+	}
+	buf_append(&res->headers, name, strlen(name) + 1);
+	buf_append(&res->headers, value, strlen(value) + 1);
+	res->header_refused = res->headers.failed;
+	return !res->header_refused;
 }
 
 static void set_body(struct http_response *res, int status, const char *content_type, char *body,
@@ -225,6 +229,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 		r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(res->body);
+		buf_free(&res->headers);
 		return MHD_NO;
 	}
 	res->body = NULL;
@@ -232,8 +237,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	for (int i = 0; i < res->nheaders; i++)
-		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	for (size_t at = 0; at < res->headers.len;) {
+		const char *name = res->headers.s + at;
+		const char *value = name + strlen(name) + 1;
+
+		if (MHD_add_response_header(r, name, value) != MHD_YES)
+			log_error("http: libmicrohttpd refused the header %s", name);
+		at = (size_t)(value + strlen(value) + 1 - res->headers.s);
+	}
+	buf_free(&res->headers);
 	ret = MHD_queue_response(conn, (unsigned int)res->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -303,10 +315,12 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *co
 	struct http_response res = {0};
 
 	ex->match.route->handler(s->app, &req, &res);
-	if (!res.status) {
+	if (!res.status || res.header_refused) {
 		struct dmr_error err;
 
-		dmr_fail(&err, 500, "internal_error", NULL, "the handler gave no answer");
+		dmr_fail(&err, 500, "internal_error", NULL, "the handler gave no whole answer");
+		buf_free(&res.headers);
+		res.header_refused = false;
 		http_respond_error(&res, &err);
 	}
 	return send_response(conn, &res);

@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "base/config.h"
 #include "base/error.h"
 
-#define HTTP_MAX_HEADERS 8
-#define HTTP_MAX_PARAMS 2
+#define HTTP_MAX_PARAMS 4
 #define HTTP_PARAM_SIZE 128
 
 struct http_request {
@@ -36,11 +36,8 @@ struct http_response {
 	const char *content_type;
 	char *body; /* malloc'd, owned by the response */
 	size_t body_len;
-	int nheaders;
-	struct {
-		char name[48];
-		char value[256];
-	} headers[HTTP_MAX_HEADERS];
+	struct buf headers;  /* name, NUL, value, NUL, ...: see http_add_header */
+	bool header_refused; /* a header could not be added: the answer becomes a 500 */
 	const struct http_stream_source *stream; /* set by http_respond_stream */
 	void *stream_cls;
 };
@@ -92,8 +89,12 @@ const char *http_header(const struct http_request *req, const char *name);
  */
 const char *http_bearer_token(const struct http_request *req);
 
-/* Adds a response header; values longer than the slot are cut. */
-void http_add_header(struct http_response *res, const char *name, const char *value);
+/*
+ * Adds a response header, of any length and number. False, and the answer becomes a 500,
+ * when it cannot be added: out of memory, or a name or value holding a line break (a value
+ * must never add a header of its own).
+ */
+bool http_add_header(struct http_response *res, const char *name, const char *value);
 
 /* Sets the body to the compact dump of json (whose reference is taken). */
 void http_respond_json(struct http_response *res, int status, json_t *json);

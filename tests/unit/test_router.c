@@ -1,0 +1,53 @@
+/* Route matching (http/router.h): segments, suffixes after {}, methods and Allow. */
+
+#include <string.h>
+
+#include "http/router.h"
+#include "tap.h"
+
+static void handler(void *app, const struct http_request *req, struct http_response *res)
+{
+	(void)app;
+	(void)req;
+	(void)res;
+}
+
+static const struct http_route routes[] = {
+	{"GET", "/api/v1/reports/{}", handler, false},
+	{"POST", "/api/v1/reports/{}/transitions", handler, false},
+	{"GET", "/open311/v2/requests.{}", handler, false},
+	{"POST", "/open311/v2/requests.{}", handler, false},
+	{"GET", "/open311/v2/requests/{}.{}", handler, false},
+	{"GET", "/open311/v2/services/{}.{}", handler, false},
+	{"GET", "/photos/{}", handler, false},
+};
+
+static struct route_match m;
+
+static bool found(const char *method, const char *path)
+{
+	router_match(routes, sizeof routes / sizeof routes[0], method, path, &m);
+	return m.outcome == ROUTE_FOUND;
+}
+
+int main(void)
+{
+	ok(found("GET", "/api/v1/reports/12") && strcmp(m.params[0], "12") == 0,
+	   "a {} takes a whole segment");
+	ok(!found("GET", "/api/v1/reports/") && m.outcome == ROUTE_NO_PATH, "never an empty one");
+	ok(!found("GET", "/api/v1/reports/12/x"), "nor more than one segment");
+	ok(found("HEAD", "/api/v1/reports/7"), "HEAD takes a GET route");
+	ok(found("GET", "/open311/v2/requests.json") && strcmp(m.params[0], "json") == 0,
+	   "a {} after literal text in a segment");
+	ok(found("GET", "/open311/v2/requests/12.xml") && strcmp(m.params[0], "12") == 0 &&
+	   strcmp(m.params[1], "xml") == 0, "two {} in one segment, split at the literal");
+	ok(found("GET", "/open311/v2/requests/1.2.json") && strcmp(m.params[0], "1.2") == 0 &&
+	   strcmp(m.params[1], "json") == 0, "split at the literal's last place");
+	ok(!found("GET", "/open311/v2/requests/12"), "a missing literal does not match");
+	ok(!found("GET", "/open311/v2/requests/.json"), "nor an empty {} before it");
+	ok(!found("GET", "/open311/v2/requests/12."), "nor an empty {} after it");
+	ok(!found("DELETE", "/open311/v2/requests.json") && m.outcome == ROUTE_NO_METHOD &&
+	   strcmp(m.allow, "GET, POST, OPTIONS, HEAD") == 0, "another method: 405 and Allow");
+	ok(!found("GET", "/photos/a/b"), "a photo name is one segment");
+	return tap_done();
+}
