@@ -34,19 +34,18 @@ static bool parse_photo_name(const char *name, char sha[65], bool *thumbnail)
 	return true;
 }
 
-void api_photo_get(void *app, const struct http_request *req, struct http_response *res)
+bool api_photo_get(void *app, const struct http_request *req, struct http_response *res,
+		   struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	char sha[65], etag[80];
 	bool thumbnail;
 	const char *if_none_match;
 	PGresult *bytes;
 
 	if (!parse_photo_name(req->params[0], sha, &thumbnail)) {
-		dmr_fail(&err, 404, "not_found", NULL, "no such photo");
-		http_respond_error(res, &err);
-		return;
+		dmr_fail(err, "not_found", NULL, "no such photo");
+		return false;
 	}
 	snprintf(etag, sizeof etag, "\"%s%s\"", sha, thumbnail ? "-thumb" : "");
 	if_none_match = http_header(req, "If-None-Match");
@@ -54,17 +53,16 @@ void api_photo_get(void *app, const struct http_request *req, struct http_respon
 		http_add_header(res, "ETag", etag);
 		http_add_header(res, "Cache-Control", PHOTO_CACHE);
 		http_respond_text(res, 304, NULL, "", 0);
-		return;
+		return true;
 	}
-	bytes = report_photo_bytes(a->pool, sha, thumbnail, &err);
-	if (!bytes) {
-		http_respond_error(res, &err);
-		return;
-	}
+	bytes = report_photo_bytes(a->pool, sha, thumbnail, err);
+	if (!bytes)
+		return false;
 	http_add_header(res, "ETag", etag);
 	http_add_header(res, "Cache-Control", PHOTO_CACHE);
 	http_respond_text(res, 200, "image/jpeg", PQgetvalue(bytes, 0, 0),
 			  (size_t)PQgetlength(bytes, 0, 0));
 	PQclear(bytes);
+	return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include "http/server.h"
 
-void api_photo_get(void *app, const struct http_request *req, struct http_response *res);
+bool api_photo_get(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 #endif

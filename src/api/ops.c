@@ -7,24 +7,26 @@
 #include "core/catalog.h"
 #include "notify/outbox.h"
 
-void api_healthz(void *app, const struct http_request *req, struct http_response *res)
+bool api_healthz(void *app, const struct http_request *req, struct http_response *res,
+		 struct dmr_error *err)
 {
 	(void)app;
 	(void)req;
+	(void)err;
 	http_respond_json(res, 200, json_pack("{s:s}", "status", "ok"));
+	return true;
 }
 
-void api_readyz(void *app, const struct http_request *req, struct http_response *res)
+bool api_readyz(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 
 	(void)req;
-	if (!catalog_ping(a->pool, &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!catalog_ping(a->pool, err))
+		return false;
 	http_respond_json(res, 200, json_pack("{s:s}", "status", "ready"));
+	return true;
 }
 
 /* One gauge per (state, channel) row of outbox_stats, its value from column col. */
@@ -38,20 +40,18 @@ static void print_gauge(FILE *out, const PGresult *stats, const char *name, cons
 }
 
 /* Prometheus text format: the outbox by state and channel. No personal data. */
-void api_metrics(void *app, const struct http_request *req, struct http_response *res)
+bool api_metrics(void *app, const struct http_request *req, struct http_response *res,
+		 struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
-	PGresult *stats = outbox_stats(a->pool, &err);
+	PGresult *stats = outbox_stats(a->pool, err);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
 
 	(void)req;
-	if (!stats) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!stats)
+		return false;
 	out = open_memstream(&text, &len);
 	if (out) {
 		print_gauge(out, stats, "dmr_outbox_messages", "Notifications in the outbox.", 2);
@@ -61,10 +61,10 @@ void api_metrics(void *app, const struct http_request *req, struct http_response
 	}
 	PQclear(stats);
 	if (!text) {
-		dmr_fail(&err, 500, "internal_error", NULL, "out of memory");
-		http_respond_error(res, &err);
-		return;
+		dmr_fail(err, "internal_error", NULL, "out of memory");
+		return false;
 	}
 	http_respond_text(res, 200, "text/plain; version=0.0.4", text, len);
 	free(text);
+	return true;
 }

@@ -8,8 +8,11 @@
 
 #include "http/server.h"
 
-void api_healthz(void *app, const struct http_request *req, struct http_response *res);
-void api_readyz(void *app, const struct http_request *req, struct http_response *res);
-void api_metrics(void *app, const struct http_request *req, struct http_response *res);
+bool api_healthz(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_readyz(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_metrics(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 #endif

@@ -40,7 +40,7 @@ static bool env_long(const char *name, long fallback, long min, long max, long *
 	if (!v || !*v)
 		return true;
 	if (!parse_long_in(v, min, max, out))
-		return dmr_fail(err, 0, "invalid_config", name, "%s must be an integer in [%ld, %ld]",
+		return dmr_fail(err, "invalid_config", name, "%s must be an integer in [%ld, %ld]",
 				name, min, max);
 	return true;
 }
@@ -81,7 +81,7 @@ static bool read_secret_file(const char *path, char *out, size_t size, struct dm
 	bool ok;
 
 	if (!f)
-		return dmr_fail(err, 0, "invalid_config", "DMR_SMTP_PASSWORD_FILE",
+		return dmr_fail(err, "invalid_config", "DMR_SMTP_PASSWORD_FILE",
 				"cannot read DMR_SMTP_PASSWORD_FILE");
 	ok = fgets(out, (int)size, f) != NULL;
 	fclose(f);
@@ -129,7 +129,7 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	n->push_url = env_or("DMR_PUSH_URL", NULL);
 	n->push_secret = env_or("DMR_PUSH_SECRET", NULL);
 	if (n->push_url && !n->push_secret)
-		return dmr_fail(err, 0, "invalid_config", "DMR_PUSH_SECRET",
+		return dmr_fail(err, "invalid_config", "DMR_PUSH_SECRET",
 				"DMR_PUSH_URL needs DMR_PUSH_SECRET, the key of its signatures");
 	return true;
 }
@@ -143,7 +143,7 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	memset(cfg, 0, sizeof *cfg);
 	if (!config_parse_listen(listen, cfg->listen_host, sizeof cfg->listen_host,
 				 &cfg->listen_port))
-		return dmr_fail(err, 0, "invalid_config", "DMR_LISTEN",
+		return dmr_fail(err, "invalid_config", "DMR_LISTEN",
 				"DMR_LISTEN must be host:port, got '%s'", listen);
 	if (!env_long("DMR_THREADS", 8, 1, 1024, &threads, err))
 		return false;

@@ -29,7 +29,7 @@ PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct d
 	const char *params[1] = {kind};
 
 	if (!catalog_area_kind_known(kind)) {
-		dmr_fail(err, 400, "invalid_parameter", "kind",
+		dmr_fail(err, "invalid_parameter", "kind",
 			 "kind must be arrondissement, quartier or conseil_quartier");
 		return NULL;
 	}
@@ -43,7 +43,7 @@ PGresult *catalog_route_preview(struct db_pool *pool, long long category_id, dou
 	const char *params[3] = {category, lon_text, lat_text};
 
 	if (category_id <= 0 || category_id > INT32_MAX) {
-		dmr_fail(err, 422, "unknown_category", "category_id", "no sub-category has id %lld",
+		dmr_fail(err, "unknown_category", "category_id", "no sub-category has id %lld",
 			 category_id);
 		return NULL;
 	}
@@ -70,7 +70,7 @@ PGresult *catalog_reject_reasons(struct db_pool *pool, struct dmr_error *err)
 
 static bool require_token(const char *token, struct dmr_error *err)
 {
-	return token || dmr_fail(err, 401, "unauthorized", NULL,
+	return token || dmr_fail(err, "unauthorized", NULL,
 				 "send an admin token as Authorization: Bearer <token>");
 }
 
@@ -103,9 +103,9 @@ bool catalog_set_category_delays(struct db_pool *pool, const char *token, long l
 	if (!require_token(token, err))
 		return false;
 	if (category_id <= 0 || category_id > INT32_MAX)
-		return dmr_fail(err, 404, "not_found", NULL, "no category has id %lld", category_id);
+		return dmr_fail(err, "not_found", NULL, "no category has id %lld", category_id);
 	if (sla_hours && (*sla_hours < 1 || *sla_hours > 8760))
-		return dmr_fail(err, 422, "invalid_field", "sla_hours",
+		return dmr_fail(err, "invalid_field", "sla_hours",
 				"sla_hours must be between 1 and 8760");
 	snprintf(id, sizeof id, "%lld", category_id);
 	snprintf(sla, sizeof sla, "%lld", sla_hours ? *sla_hours : 0);

@@ -10,14 +10,14 @@
 static bool check_follower(const struct follower_input *who, struct dmr_error *err)
 {
 	if (!who->email && !who->device_id)
-		return dmr_fail(err, 422, "missing_field", "email",
+		return dmr_fail(err, "missing_field", "email",
 				"send an email or a device_id to follow a report");
 	if (!report_text_check(who->email, "email", REPORT_EMAIL_MAX, err))
 		return false;
 	if (who->email && !text_email_plausible(who->email))
-		return dmr_fail(err, 422, "invalid_field", "email", "email is not an e-mail address");
+		return dmr_fail(err, "invalid_field", "email", "email is not an e-mail address");
 	if (who->device_id && !text_token_valid(who->device_id, REPORT_DEVICE_ID_MAX))
-		return dmr_fail(err, 422, "invalid_field", "device_id",
+		return dmr_fail(err, "invalid_field", "device_id",
 				"device_id must be 1 to 200 printable ASCII characters");
 	return true;
 }
@@ -58,11 +58,11 @@ bool follow_remove(struct db_pool *pool, long long report_id, const struct follo
 	const char *params[2] = {NULL, who->device_id};
 
 	if (who->email)
-		return dmr_fail(err, 403, "forbidden", "email",
+		return dmr_fail(err, "forbidden", "email",
 				"an e-mail proves nothing: e-mail followers unsubscribe with the "
 				"link at the end of any of our e-mails");
 	if (!who->device_id)
-		return dmr_fail(err, 422, "missing_field", "device_id",
+		return dmr_fail(err, "missing_field", "device_id",
 				"send the device_id that follows the report");
 	return check_follower(who, err) &&
 	       run_follow(pool, STMT_UNFOLLOW, report_id, params, out, err);
@@ -78,7 +78,7 @@ static bool run_link(struct db_pool *pool, int stmt, const char *token, struct l
 	memset(out, 0, sizeof *out);
 	/* Ours are short and ASCII; anything else is not worth a statement. */
 	if (!token || !text_token_valid(token, 100))
-		return dmr_fail(err, 404, "invalid_link", "token", "this link is not one of ours");
+		return dmr_fail(err, "invalid_link", "token", "this link is not one of ours");
 	res = db_query(pool, stmt, params, err);
 	if (!res)
 		return false;
@@ -112,7 +112,7 @@ bool follow_suggestions(struct db_pool *pool, double lat, double lon, long long 
 	if (!report_check_coordinates(lat, lon, err))
 		return false;
 	if (category_id <= 0 || category_id > INT32_MAX)
-		return dmr_fail(err, 422, "unknown_category", "category_id",
+		return dmr_fail(err, "unknown_category", "category_id",
 				"no category has id %lld", category_id);
 	snprintf(la, sizeof la, "%.17g", lat);
 	snprintf(lo, sizeof lo, "%.17g", lon);

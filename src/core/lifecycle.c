@@ -11,21 +11,21 @@
 static bool check_transition(const struct transition_input *in, struct dmr_error *err)
 {
 	if (!in->token)
-		return dmr_fail(err, 401, "unauthorized", NULL,
+		return dmr_fail(err, "unauthorized", NULL,
 				"send an agent's token, or the report's edit_token, as "
 				"Authorization: Bearer <token>");
 	if (!in->to)
-		return dmr_fail(err, 422, "missing_field", "to", "to (the new status) is required");
+		return dmr_fail(err, "missing_field", "to", "to (the new status) is required");
 	if (!report_status_known(in->to, strlen(in->to)))
-		return dmr_fail(err, 422, "invalid_field", "to", "%s is not a status", in->to);
+		return dmr_fail(err, "invalid_field", "to", "%s is not a status", in->to);
 	if (in->scheduled_for && !text_date_valid(in->scheduled_for))
-		return dmr_fail(err, 422, "invalid_field", "scheduled_for",
+		return dmr_fail(err, "invalid_field", "scheduled_for",
 				"scheduled_for must be a date, YYYY-MM-DD");
 	if (in->has_duplicate_of && in->duplicate_of <= 0)
-		return dmr_fail(err, 422, "invalid_field", "duplicate_of",
+		return dmr_fail(err, "invalid_field", "duplicate_of",
 				"duplicate_of must be the id of a report");
 	if (in->has_version && (in->version <= 0 || in->version > INT32_MAX))
-		return dmr_fail(err, 422, "invalid_field", "version",
+		return dmr_fail(err, "invalid_field", "version",
 				"version must be a positive integer");
 	return report_text_check(in->note, "note", LIFECYCLE_NOTE_MAX, err) &&
 	       report_text_check(in->message, "message", LIFECYCLE_NOTE_MAX, err) &&

@@ -17,7 +17,7 @@ struct queue_cursor {
 
 static bool bad_cursor(struct dmr_error *err)
 {
-	return dmr_fail(err, 400, "invalid_parameter", "cursor",
+	return dmr_fail(err, "invalid_parameter", "cursor",
 			"cursor: not a cursor of this queue");
 }
 
@@ -56,7 +56,7 @@ bool queue_list(struct db_pool *pool, const struct queue_query *q, struct report
 
 	memset(out, 0, sizeof *out);
 	if (q->limit < 1 || q->limit > QUEUE_LIMIT_MAX)
-		return dmr_fail(err, 400, "invalid_parameter", "limit",
+		return dmr_fail(err, "invalid_parameter", "limit",
 				"limit: must be between 1 and %d", QUEUE_LIMIT_MAX);
 	if (q->statuses && !report_statuses_array(q->statuses, statuses, sizeof statuses, err))
 		return false;

@@ -66,9 +66,9 @@ bool report_status_known(const char *s, size_t len)
 bool report_check_coordinates(double lat, double lon, struct dmr_error *err)
 {
 	if (!isfinite(lat) || lat < -90 || lat > 90)
-		return dmr_fail(err, 422, "invalid_field", "lat", "lat must be between -90 and 90");
+		return dmr_fail(err, "invalid_field", "lat", "lat must be between -90 and 90");
 	if (!isfinite(lon) || lon < -180 || lon > 180)
-		return dmr_fail(err, 422, "invalid_field", "lon", "lon must be between -180 and 180");
+		return dmr_fail(err, "invalid_field", "lon", "lon must be between -180 and 180");
 	return true;
 }
 
@@ -80,9 +80,9 @@ bool report_text_check(const char *value, const char *field, size_t max,
 	if (!value)
 		return true;
 	if (!text_utf8_valid(value, strlen(value), &chars))
-		return dmr_fail(err, 422, "invalid_utf8", field, "%s is not valid UTF-8", field);
+		return dmr_fail(err, "invalid_utf8", field, "%s is not valid UTF-8", field);
 	if (chars > max)
-		return dmr_fail(err, 422, "invalid_field", field, "%s is longer than %zu characters",
+		return dmr_fail(err, "invalid_field", field, "%s is longer than %zu characters",
 				field, max);
 	return true;
 }
@@ -90,21 +90,21 @@ bool report_text_check(const char *value, const char *field, size_t max,
 bool report_input_check(const struct report_input *in, struct dmr_error *err)
 {
 	if (in->category_id <= 0 || in->category_id > INT32_MAX)
-		return dmr_fail(err, 422, "unknown_category", "category_id",
+		return dmr_fail(err, "unknown_category", "category_id",
 				"no sub-category has id %lld", in->category_id);
 	if (in->has_position && !report_check_coordinates(in->lat, in->lon, err))
 		return false;
 	if (in->priority < 1 || in->priority > 3)
-		return dmr_fail(err, 422, "invalid_field", "priority",
+		return dmr_fail(err, "invalid_field", "priority",
 				"priority must be 1 (dangerous), 2 (very annoying) or 3 (annoying)");
 	if (!report_text_check(in->description, "description", REPORT_DESCRIPTION_MAX, err) ||
 	    !report_text_check(in->address, "address", REPORT_ADDRESS_MAX, err) ||
 	    !report_text_check(in->email, "email", REPORT_EMAIL_MAX, err))
 		return false;
 	if (in->email && !text_email_plausible(in->email))
-		return dmr_fail(err, 422, "invalid_field", "email", "email is not an e-mail address");
+		return dmr_fail(err, "invalid_field", "email", "email is not an e-mail address");
 	if (in->device_id && !text_token_valid(in->device_id, REPORT_DEVICE_ID_MAX))
-		return dmr_fail(err, 422, "invalid_field", "device_id",
+		return dmr_fail(err, "invalid_field", "device_id",
 				"device_id must be 1 to 200 printable ASCII characters");
 	return report_idempotency_key_check(in->idempotency_key, err);
 }
@@ -113,7 +113,7 @@ bool report_idempotency_key_check(const char *key, struct dmr_error *err)
 {
 	if (key && (strlen(key) < REPORT_IDEMPOTENCY_KEY_MIN ||
 		    !text_token_valid(key, REPORT_IDEMPOTENCY_KEY_MAX)))
-		return dmr_fail(err, 400, "invalid_parameter", "Idempotency-Key",
+		return dmr_fail(err, "invalid_parameter", "Idempotency-Key",
 				"Idempotency-Key must be %d to %d printable ASCII characters: a "
 				"key stands for the report's edit token, so it must be as hard "
 				"to guess (a UUID will do)",
@@ -143,7 +143,7 @@ bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
 		return false;
 	if (out->count == 0) {
 		report_rows_free(out);
-		return dmr_fail(err, 404, "not_found", NULL, "no report has id %lld", id);
+		return dmr_fail(err, "not_found", NULL, "no report has id %lld", id);
 	}
 	return true;
 }
@@ -197,7 +197,7 @@ static bool random_token(char out[REPORT_EDIT_TOKEN_SIZE], struct dmr_error *err
 	unsigned char raw[32];
 
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-		return dmr_fail(err, 500, "internal_error", NULL, "no randomness available");
+		return dmr_fail(err, "internal_error", NULL, "no randomness available");
 	for (size_t i = 0; i < sizeof raw; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 	return true;
@@ -290,7 +290,7 @@ static bool position_from_photos(struct report_input *in, const struct processed
 		}
 	}
 	if (!in->has_position)
-		return dmr_fail(err, 422, "missing_field", "lat",
+		return dmr_fail(err, "missing_field", "lat",
 				"lat and lon are required unless a photo carries its GPS position");
 	return report_check_coordinates(in->lat, in->lon, err);
 }
@@ -307,7 +307,7 @@ bool report_create(struct db_pool *pool, struct workpool *workers,
 	bool ok;
 
 	if (nphotos > 3)
-		return dmr_fail(err, 422, "invalid_field", "photo", "at most 3 photos per report");
+		return dmr_fail(err, "invalid_field", "photo", "at most 3 photos per report");
 	ok = report_input_check(&in, err);
 	for (; ok && done < nphotos; done++)
 		ok = process_photo(workers, &photos[done], &processed[done], err);
@@ -332,7 +332,7 @@ static bool check_photo_right(struct db_pool *pool, PGconn *conn, long long id,
 	PGresult *res;
 
 	if (!token)
-		return dmr_fail(err, 401, "unauthorized", NULL,
+		return dmr_fail(err, "unauthorized", NULL,
 				"send the report's edit_token, or an agent's token for the done "
 				"photo, as Authorization: Bearer <token>");
 	snprintf(id_text, sizeof id_text, "%lld", id);
@@ -393,7 +393,7 @@ bool report_delete_photo(struct db_pool *pool, long long id, const char *token,
 			    err);
 	db_release(pool, conn);
 	if (ok && PQgetvalue(res, 0, 0)[0] != 't')
-		ok = dmr_fail(err, 404, "not_found", NULL, "this report has no %s photo", view);
+		ok = dmr_fail(err, "not_found", NULL, "this report has no %s photo", view);
 	PQclear(res);
 	return ok;
 }
@@ -412,7 +412,7 @@ PGresult *report_photo_bytes(struct db_pool *pool, const char *sha256, bool thum
 	db_release(pool, conn);
 	if (res && PQntuples(res) == 0) {
 		PQclear(res);
-		dmr_fail(err, 404, "not_found", NULL, "no such photo");
+		dmr_fail(err, "not_found", NULL, "no such photo");
 		return NULL;
 	}
 	return res;
@@ -420,7 +420,7 @@ PGresult *report_photo_bytes(struct db_pool *pool, const char *sha256, bool thum
 
 static bool invalid_parameter(struct dmr_error *err, const char *field, const char *why)
 {
-	return dmr_fail(err, 400, "invalid_parameter", field, "%s: %s", field, why);
+	return dmr_fail(err, "invalid_parameter", field, "%s: %s", field, why);
 }
 
 bool report_statuses_array(const char *list, char *out, size_t size, struct dmr_error *err)
@@ -459,7 +459,7 @@ static bool check_query(const struct report_query *q, struct dmr_error *err)
 		if (!report_check_coordinates(q->lat, q->lon, err))
 			return false;
 		if (!isfinite(q->radius_m) || q->radius_m <= 0 || q->radius_m > REPORT_RADIUS_MAX)
-			return dmr_fail(err, 422, "invalid_field", "radius",
+			return dmr_fail(err, "invalid_field", "radius",
 					"radius must be between 0 and 5000 metres");
 	}
 	if (q->mode == SEARCH_BBOX) {

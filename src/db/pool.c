@@ -67,7 +67,7 @@ void db_pool_destroy(struct db_pool *pool)
 static bool unavailable(struct dmr_error *err, const char *detail)
 {
 	log_warn("database unavailable: %s", detail);
-	return dmr_fail(err, 503, "database_unavailable", NULL,
+	return dmr_fail(err, "database_unavailable", NULL,
 			"the database cannot be reached; retry in a moment");
 }
 
@@ -115,7 +115,7 @@ static bool prepare_all(struct db_pool *pool, PGconn *conn, struct dmr_error *er
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			log_error("cannot prepare statement %d: %s", i, PQerrorMessage(conn));
 			PQclear(res);
-			return dmr_fail(err, 503, "database_unavailable", NULL,
+			return dmr_fail(err, "database_unavailable", NULL,
 					"the database schema is not ready; run dmrctl migrate");
 		}
 		PQclear(res);
@@ -171,7 +171,7 @@ PGconn *db_acquire(struct db_pool *pool, struct dmr_error *err)
 	PGconn *conn;
 
 	if (slot < 0) {
-		dmr_fail(err, 503, "busy", NULL, "every database connection is in use; retry");
+		dmr_fail(err, "busy", NULL, "every database connection is in use; retry");
 		return NULL;
 	}
 	conn = pool->conns[slot];
@@ -240,7 +240,8 @@ bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *e
 		const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
 		const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 
-		dmr_fail(err, atoi(state + 2), hint ? hint : "invalid_request", column, "%s",
+		/* The HINT is a code of the registry, which gives the status (DMnnn says it too). */
+		dmr_fail(err, hint ? hint : "internal_error", column, "%s",
 			 message ? message : "invalid request");
 		if (detail && detail[0] == '{' && strlen(detail) < sizeof err->details)
 			strcpy(err->details, detail);
@@ -248,7 +249,7 @@ bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *e
 	}
 	/* Serialisation failures and deadlocks: the other transaction won; the client retries. */
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
-		return dmr_fail(err, 409, "concurrent_update", NULL,
+		return dmr_fail(err, "concurrent_update", NULL,
 				"another change to the same report came first; read it and retry");
 	/*
 	 * Data exceptions: a parameter PostgreSQL could not read, such as bytes that are not
@@ -257,15 +258,15 @@ bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *e
 	if (strncmp(state, "22", 2) == 0) {
 		log_info("database refused a parameter (%s): %s", state,
 			 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-		return dmr_fail(err, 400, "invalid_parameter", NULL,
+		return dmr_fail(err, "invalid_parameter", NULL,
 				"a parameter has a value that cannot be read (not UTF-8, or out of "
 				"range)");
 	}
 	if (strcmp(state, "57014") == 0)
-		return dmr_fail(err, 503, "database_timeout", NULL,
+		return dmr_fail(err, "database_timeout", NULL,
 				"the database took too long to answer; retry later");
 	log_error("database error %s: %s", state, PQresultErrorMessage(res));
-	return dmr_fail(err, 500, "internal_error", NULL, "internal error");
+	return dmr_fail(err, "internal_error", NULL, "internal error");
 }
 
 PGresult *db_run_binary(struct db_pool *pool, PGconn *conn, int index,

@@ -75,7 +75,7 @@ bool form_parse(const struct http_request *req, struct form *out, struct dmr_err
 	memset(out, 0, sizeof *out);
 	pp = MHD_create_post_processor(req->connection, POST_BUFFER_SIZE, on_data, out);
 	if (!pp)
-		return dmr_fail(err, 400, "malformed_multipart", NULL,
+		return dmr_fail(err, "malformed_multipart", NULL,
 				"multipart/form-data needs a boundary in its Content-Type");
 	ok = MHD_post_process(pp, req->body, req->body_len);
 	if (MHD_destroy_post_processor(pp) != MHD_YES)
@@ -84,7 +84,7 @@ bool form_parse(const struct http_request *req, struct form *out, struct dmr_err
 		bool too_many = out->too_many;
 
 		form_free(out);
-		return dmr_fail(err, 400, "malformed_multipart", NULL, "%s",
+		return dmr_fail(err, "malformed_multipart", NULL, "%s",
 				too_many ? "too many parts in the form"
 					 : "the form body cannot be read");
 	}

@@ -66,13 +66,13 @@ static const char *lookup(const struct http_request *req, const char *name, bool
 
 	*present = v != NULL;
 	if (!v && required)
-		dmr_fail(err, 400, "invalid_parameter", name, "the %s parameter is required", name);
+		dmr_fail(err, "invalid_parameter", name, "the %s parameter is required", name);
 	return v;
 }
 
 static bool malformed(const char *name, const char *what, struct dmr_error *err)
 {
-	return dmr_fail(err, 400, "invalid_parameter", name, "%s must be %s", name, what);
+	return dmr_fail(err, "invalid_parameter", name, "%s must be %s", name, what);
 }
 
 bool query_double(const struct http_request *req, const char *name, bool required, double *out,

@@ -65,6 +65,13 @@ bool http_add_header(struct http_response *res, const char *name, const char *va
 	return !res->header_refused;
 }
 
+void http_response_reset(struct http_response *res)
+{
+	free(res->body);
+	buf_free(&res->headers);
+	memset(res, 0, sizeof *res);
+}
+
 static void set_body(struct http_response *res, int status, const char *content_type, char *body,
 		     size_t len)
 {
@@ -251,13 +258,13 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const char *code,
+static enum MHD_Result send_error(struct MHD_Connection *conn, const char *code,
 				  const char *message, const char *allow)
 {
 	struct http_response res = {0};
 	struct dmr_error err;
 
-	dmr_fail(&err, status, code, NULL, "%s", message);
+	dmr_fail(&err, code, NULL, "%s", message);
 	if (allow)
 		http_add_header(&res, "Allow", allow);
 	http_respond_error(&res, &err);
@@ -310,17 +317,18 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *co
 		.path = url,
 		.body = ex->body.s ? ex->body.s : "",
 		.body_len = ex->body.len,
-		.params = {ex->match.params[0], ex->match.params[1]},
 	};
 	struct http_response res = {0};
+	struct dmr_error err;
 
-	ex->match.route->handler(s->app, &req, &res);
-	if (!res.status || res.header_refused) {
-		struct dmr_error err;
-
-		dmr_fail(&err, 500, "internal_error", NULL, "the handler gave no whole answer");
-		buf_free(&res.headers);
-		res.header_refused = false;
+	for (int i = 0; i < HTTP_MAX_PARAMS; i++)
+		req.params[i] = ex->match.params[i];
+	if (!ex->match.route->handler(s->app, &req, &res, &err)) {
+		http_response_reset(&res);
+		http_respond_error(&res, &err);
+	} else if (!res.status || res.header_refused) {
+		dmr_fail(&err, "internal_error", NULL, "the handler gave no whole answer");
+		http_response_reset(&res);
 		http_respond_error(&res, &err);
 	}
 	return send_response(conn, &res);
@@ -360,17 +368,17 @@ static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn,
 	if (m->outcome == ROUTE_NO_METHOD && strcmp(method, "OPTIONS") == 0)
 		return send_preflight(conn, m->allow);
 	if (m->outcome == ROUTE_NO_PATH)
-		return send_error(conn, 404, "not_found", "no such resource", NULL);
+		return send_error(conn, "not_found", "no such resource", NULL);
 	if (m->outcome == ROUTE_NO_METHOD)
-		return send_error(conn, 405, "method_not_allowed",
+		return send_error(conn, "method_not_allowed",
 				  "this resource does not take that method", m->allow);
 	if (bearer_malformed(conn))
-		return send_error(conn, 401, "unauthorized", "this token is unknown, expired or revoked",
+		return send_error(conn, "unauthorized", "this token is unknown, expired or revoked",
 				  NULL);
 	ex->max_body = carries_photos(conn, m->route) ? s->max_upload : s->max_body;
 	if (declared_too_large(conn, ex->max_body)) {
 		ex->too_large = true;
-		return send_error(conn, 413, "body_too_large",
+		return send_error(conn, "body_too_large",
 				  "the request body is larger than this server accepts", NULL);
 	}
 	return MHD_YES;
@@ -398,7 +406,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (ex->too_large)
-		return send_error(conn, 413, "body_too_large",
+		return send_error(conn, "body_too_large",
 				  "the request body is larger than this server accepts", NULL);
 	return dispatch(s, conn, url, method, ex);
 }
@@ -440,7 +448,7 @@ static bool resolve_listen(const struct dmr_config *cfg, struct sockaddr_storage
 	snprintf(port, sizeof port, "%u", cfg->listen_port);
 	rc = getaddrinfo(cfg->listen_host, port, &hints, &found);
 	if (rc != 0)
-		return dmr_fail(err, 0, "invalid_config", "DMR_LISTEN", "cannot resolve %s: %s",
+		return dmr_fail(err, "invalid_config", "DMR_LISTEN", "cannot resolve %s: %s",
 				cfg->listen_host, gai_strerror(rc));
 	memcpy(addr, found->ai_addr, found->ai_addrlen);
 	freeaddrinfo(found);
@@ -456,7 +464,7 @@ struct http_server *http_server_start(const struct dmr_config *cfg, const struct
 			     MHD_ALLOW_SUSPEND_RESUME;
 
 	if (!s) {
-		dmr_fail(err, 0, "out_of_memory", NULL, "out of memory");
+		dmr_fail(err, "out_of_memory", NULL, "out of memory");
 		return NULL;
 	}
 	if (!resolve_listen(cfg, &addr, err)) {
@@ -480,7 +488,7 @@ struct http_server *http_server_start(const struct dmr_config *cfg, const struct
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_END);
 	if (!s->daemon) {
-		dmr_fail(err, 0, "listen_failed", "DMR_LISTEN", "cannot listen on %s:%u",
+		dmr_fail(err, "listen_failed", "DMR_LISTEN", "cannot listen on %s:%u",
 			 cfg->listen_host, cfg->listen_port);
 		free(s);
 		return NULL;

@@ -65,8 +65,12 @@ void http_respond_stream(struct http_response *res, const char *content_type,
 /* Something is ready for the stream: its connection resumes (from any thread). */
 void http_stream_wake(struct http_stream *stream);
 
-typedef void (*http_handler)(void *app, const struct http_request *req,
-			     struct http_response *res);
+/*
+ * A handler fills res and returns true, or returns false with err, which the server prints
+ * in the form of the handler's door.
+ */
+typedef bool (*http_handler)(void *app, const struct http_request *req,
+			     struct http_response *res, struct dmr_error *err);
 
 struct http_route {
 	const char *method;
@@ -102,6 +106,9 @@ void http_respond_json(struct http_response *res, int status, json_t *json);
 /* Sets the body to a copy of text. */
 void http_respond_text(struct http_response *res, int status, const char *content_type,
 		       const char *text, size_t len);
+
+/* Drops what the response holds (body, headers): it starts again from {0}. */
+void http_response_reset(struct http_response *res);
 
 /* The JSON error body of docs/api.md, with the error's status (500 when it has none). */
 void http_respond_error(struct http_response *res, const struct dmr_error *err);

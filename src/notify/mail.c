@@ -183,7 +183,7 @@ bool mail_send(const struct notify_config *cfg, const char *to, const char *mess
 	CURLcode rc;
 
 	if (!address_safe(to))
-		return dmr_fail(err, 0, "smtp", NULL, "unusable recipient address");
+		return dmr_fail(err, "smtp", NULL, "unusable recipient address");
 	message = mail_compose(cfg->smtp_from, to, message_id, text, unsubscribe_url);
 	curl = curl_easy_init();
 	rcpt = curl_slist_append(NULL, to);
@@ -191,7 +191,7 @@ bool mail_send(const struct notify_config *cfg, const char *to, const char *mess
 		free(message);
 		curl_easy_cleanup(curl);
 		curl_slist_free_all(rcpt);
-		return dmr_fail(err, 0, "smtp", NULL, "out of memory");
+		return dmr_fail(err, "smtp", NULL, "out of memory");
 	}
 	address_of(cfg->smtp_from, from_addr, sizeof from_addr);
 	u = (struct upload){message, strlen(message)};
@@ -220,6 +220,6 @@ bool mail_send(const struct notify_config *cfg, const char *to, const char *mess
 	curl_easy_cleanup(curl);
 	free(message);
 	if (rc != CURLE_OK)
-		return dmr_fail(err, 0, "smtp", NULL, "%s", error[0] ? error : curl_easy_strerror(rc));
+		return dmr_fail(err, "smtp", NULL, "%s", error[0] ? error : curl_easy_strerror(rc));
 	return true;
 }

@@ -141,7 +141,7 @@ static bool post_json(struct notifier *n, const char *url, const char *secret,
 
 	json_decref(payload);
 	if (!body)
-		return dmr_fail(err, 0, "webhook", NULL, "out of memory");
+		return dmr_fail(err, "webhook", NULL, "out of memory");
 	ok = webhook_post(&n->cfg->notify, url, secret, m->message_id, body, err);
 	free(body);
 	return ok;
@@ -173,7 +173,7 @@ static bool deliver_webhook(struct notifier *n, const struct claimed *m, json_t 
 	json_t *report;
 
 	if (!m->secret)
-		return dmr_fail(err, 0, "webhook", NULL, "the service has no webhook any more");
+		return dmr_fail(err, "webhook", NULL, "the service has no webhook any more");
 	if (!report_get(n->pool, strtoll(m->report_id, NULL, 10), &rows, err))
 		return false;
 	report_view_read(&rows, 0, &view);
@@ -191,7 +191,7 @@ static bool deliver(struct notifier *n, const struct claimed *m, struct dmr_erro
 	bool ok;
 
 	if (!vars)
-		return dmr_fail(err, 0, "outbox", NULL, "unreadable message variables");
+		return dmr_fail(err, "outbox", NULL, "unreadable message variables");
 	if (strcmp(m->channel, "email") == 0)
 		ok = deliver_email(n, m, vars, err);
 	else if (strcmp(m->channel, "push") == 0)
@@ -365,7 +365,7 @@ struct notifier *notifier_start(const struct dmr_config *cfg, struct db_pool *po
 
 	if (!n || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		free(n);
-		dmr_fail(err, 0, "notify", NULL, "cannot initialise libcurl");
+		dmr_fail(err, "notify", NULL, "cannot initialise libcurl");
 		return NULL;
 	}
 	n->cfg = cfg;
@@ -377,7 +377,7 @@ struct notifier *notifier_start(const struct dmr_config *cfg, struct db_pool *po
 	n->workers = calloc((size_t)cfg->notify.threads, sizeof *n->workers);
 	if (n->stop_fd < 0 || !n->workers) {
 		notifier_stop(n);
-		dmr_fail(err, 0, "notify", NULL, "out of memory");
+		dmr_fail(err, "notify", NULL, "out of memory");
 		return NULL;
 	}
 	for (; n->nworkers < cfg->notify.threads; n->nworkers++)
@@ -387,7 +387,7 @@ struct notifier *notifier_start(const struct dmr_config *cfg, struct db_pool *po
 			   pthread_create(&n->waker, NULL, waker_main, n) == 0;
 	if (!n->waker_started) {
 		notifier_stop(n);
-		dmr_fail(err, 0, "notify", NULL, "cannot start the notification threads");
+		dmr_fail(err, "notify", NULL, "cannot start the notification threads");
 		return NULL;
 	}
 	return n;
@@ -420,7 +420,7 @@ void notifier_stop(struct notifier *n)
 
 static bool require_token(const char *token, struct dmr_error *err)
 {
-	return token || dmr_fail(err, 401, "unauthorized", NULL,
+	return token || dmr_fail(err, "unauthorized", NULL,
 				 "send an admin token as Authorization: Bearer <token>");
 }
 

@@ -244,7 +244,7 @@ struct stream_hub *stream_hub_start(const struct dmr_config *cfg, struct db_pool
 	struct stream_hub *hub = calloc(1, sizeof *hub);
 
 	if (!hub) {
-		dmr_fail(err, 0, "stream", NULL, "out of memory");
+		dmr_fail(err, "stream", NULL, "out of memory");
 		return NULL;
 	}
 	hub->cfg = cfg;
@@ -259,7 +259,7 @@ struct stream_hub *stream_hub_start(const struct dmr_config *cfg, struct db_pool
 		       pthread_create(&hub->reader, NULL, reader_main, hub) == 0;
 	if (!hub->started) {
 		stream_hub_destroy(hub);
-		dmr_fail(err, 0, "stream", NULL, "cannot start the event stream");
+		dmr_fail(err, "stream", NULL, "cannot start the event stream");
 		return NULL;
 	}
 	return hub;
@@ -321,7 +321,7 @@ static bool catch_up(struct stream_client *c, const char *last_event_id, const c
 		sse_append(&c->backlog, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
 			   PQgetvalue(res, i, 3));
 	PQclear(res);
-	return !c->backlog.failed || dmr_fail(err, 500, "internal_error", NULL, "out of memory");
+	return !c->backlog.failed || dmr_fail(err, "internal_error", NULL, "out of memory");
 }
 
 struct stream_client *stream_client_open(struct stream_hub *hub, const int *services,
@@ -334,7 +334,7 @@ struct stream_client *stream_client_open(struct stream_hub *hub, const int *serv
 
 	if (!c || nservices > STREAM_MAX_SERVICES) {
 		free(c);
-		dmr_fail(err, 500, "internal_error", NULL, "out of memory");
+		dmr_fail(err, "internal_error", NULL, "out of memory");
 		return NULL;
 	}
 	c->hub = hub;

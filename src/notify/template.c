@@ -24,20 +24,20 @@ static char *read_template(const char *share_dir, const char *folder, const char
 	FILE *f;
 
 	if (!kind_valid(kind)) {
-		dmr_fail(err, 500, "template", NULL, "no template for kind '%.64s'", kind);
+		dmr_fail(err, "template", NULL, "no template for kind '%.64s'", kind);
 		return NULL;
 	}
 	snprintf(path, sizeof path, "%s/templates/%s/%s.%s", share_dir, folder, kind, suffix);
 	f = fopen(path, "rb");
 	if (!f) {
-		dmr_fail(err, 500, "template", NULL, "cannot read %s", path);
+		dmr_fail(err, "template", NULL, "cannot read %s", path);
 		return NULL;
 	}
 	buf = malloc(TEMPLATE_MAX + 1);
 	n = buf ? fread(buf, 1, TEMPLATE_MAX, f) : 0;
 	fclose(f);
 	if (!buf) {
-		dmr_fail(err, 500, "template", NULL, "out of memory");
+		dmr_fail(err, "template", NULL, "out of memory");
 		return NULL;
 	}
 	buf[n] = '\0';
@@ -105,11 +105,11 @@ static bool render_line(const char *line, size_t len, json_t *vars, put_fn put,
 		}
 		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
 		if (!close)
-			return dmr_fail(err, 500, "template", NULL, "unclosed placeholder");
+			return dmr_fail(err, "template", NULL, "unclosed placeholder");
 		buf_append(out, line, (size_t)(open - line));
 		before = out->len;
 		if (!value_of(vars, open + 2, (size_t)(close - open - 2), put, out))
-			return dmr_fail(err, 500, "template", NULL, "unknown placeholder %.*s",
+			return dmr_fail(err, "template", NULL, "unknown placeholder %.*s",
 					(int)(close - open - 2), open + 2);
 		if (out->len > before)
 			(*shown)++;
@@ -164,7 +164,7 @@ bool template_render(const char *share_dir, const char *kind, json_t *vars,
 	blank = strstr(tpl, "\n\n");
 	ok = strncmp(tpl, "Subject: ", 9) == 0 && blank && !memchr(tpl, '\n', (size_t)(blank - tpl));
 	if (!ok)
-		dmr_fail(err, 500, "template", NULL, "template %s: no Subject line", kind);
+		dmr_fail(err, "template", NULL, "template %s: no Subject line", kind);
 	if (ok) {
 		*blank = '\0';
 		ok = render_lines(tpl + 9, vars, buf_append, &subject, err) &&
@@ -172,7 +172,7 @@ bool template_render(const char *share_dir, const char *kind, json_t *vars,
 	}
 	free(tpl);
 	if (ok && (subject.failed || body.failed || !subject.s || !body.s))
-		ok = dmr_fail(err, 500, "template", NULL, "out of memory or empty template");
+		ok = dmr_fail(err, "template", NULL, "out of memory or empty template");
 	if (!ok) {
 		free(subject.s);
 		free(body.s);
@@ -195,7 +195,7 @@ char *template_render_page(const char *share_dir, const char *name, json_t *vars
 
 	free(tpl);
 	if (ok && (html.failed || !html.s))
-		ok = dmr_fail(err, 500, "template", NULL, "out of memory or empty template");
+		ok = dmr_fail(err, "template", NULL, "out of memory or empty template");
 	if (!ok) {
 		buf_free(&html);
 		return NULL;

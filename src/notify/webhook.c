@@ -52,7 +52,7 @@ bool webhook_post(const struct notify_config *cfg, const char *url, const char *
 	CURLcode rc;
 
 	if (!curl)
-		return dmr_fail(err, 0, "webhook", NULL, "out of memory");
+		return dmr_fail(err, "webhook", NULL, "out of memory");
 	webhook_signature(secret, time(NULL), body, strlen(body), signature);
 	snprintf(sig_header, sizeof sig_header, "X-Dansmarue-Signature: %s", signature);
 	snprintf(id_header, sizeof id_header, "X-Dansmarue-Id: %s", message_id);
@@ -75,9 +75,9 @@ bool webhook_post(const struct notify_config *cfg, const char *url, const char *
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	if (rc != CURLE_OK)
-		return dmr_fail(err, 0, "webhook", NULL, "%s",
+		return dmr_fail(err, "webhook", NULL, "%s",
 				error[0] ? error : curl_easy_strerror(rc));
 	if (status < 200 || status > 299)
-		return dmr_fail(err, 0, "webhook", NULL, "HTTP %ld", status);
+		return dmr_fail(err, "webhook", NULL, "HTTP %ld", status);
 	return true;
 }

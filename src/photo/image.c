@@ -25,7 +25,7 @@ bool photo_image_alloc(struct photo_image *img, int planes, int width, int heigh
 {
 	memset(img, 0, sizeof *img);
 	if ((planes != 1 && planes != 3) || width <= 0 || height <= 0)
-		return dmr_fail(err, 500, "internal_error", "photo", "bad picture %dx%d, %d planes",
+		return dmr_fail(err, "internal_error", "photo", "bad picture %dx%d, %d planes",
 				width, height, planes);
 	img->planes = planes;
 	for (int i = 0; i < planes; i++) {
@@ -35,7 +35,7 @@ bool photo_image_alloc(struct photo_image *img, int planes, int width, int heigh
 
 		if (!ok) {
 			photo_image_free(img);
-			return dmr_fail(err, 500, "internal_error", "photo",
+			return dmr_fail(err, "internal_error", "photo",
 					"out of memory for %dx%d pixels", width, height);
 		}
 	}

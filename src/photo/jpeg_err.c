@@ -65,28 +65,28 @@ bool jpeg_fail_report(const struct jpeg_fail *f, struct dmr_error *err)
 {
 	switch (f->code) {
 	case JPEG_FAIL_LIMIT:
-		return dmr_fail(err, 422, "photo_corrupt", "photo", "%s", f->text);
+		return dmr_fail(err, "photo_corrupt", "photo", "%s", f->text);
 	case JERR_EMPTY_IMAGE:
-		return dmr_fail(err, 422, "photo_corrupt", "photo",
+		return dmr_fail(err, "photo_corrupt", "photo",
 				"the photo declares no pixels (a zero width or height)");
 	case JERR_IMAGE_TOO_BIG:
 	case JERR_WIDTH_OVERFLOW:
-		return dmr_fail(err, 422, "photo_too_many_pixels", "photo",
+		return dmr_fail(err, "photo_too_many_pixels", "photo",
 				"the photo declares dimensions beyond %ld pixels",
 				(long)JPEG_MAX_DIMENSION);
 	case JERR_NO_BACKING_STORE:
-		return dmr_fail(err, 422, "photo_too_many_pixels", "photo",
+		return dmr_fail(err, "photo_too_many_pixels", "photo",
 				"the photo needs too much memory to decode");
 	case JERR_BAD_PRECISION:
 	case JERR_SOF_UNSUPPORTED:
 	case JERR_NOT_COMPILED:
-		return dmr_fail(err, 415, "unsupported_media_type", "photo",
+		return dmr_fail(err, "unsupported_media_type", "photo",
 				"this kind of JPEG is not supported (%s): send an ordinary JPEG",
 				f->text);
 	case JERR_OUT_OF_MEMORY:
-		return dmr_fail(err, 500, "internal_error", "photo", "out of memory: %s", f->text);
+		return dmr_fail(err, "internal_error", "photo", "out of memory: %s", f->text);
 	default:
-		return dmr_fail(err, 422, "photo_corrupt", "photo",
+		return dmr_fail(err, "photo_corrupt", "photo",
 				"the photo is damaged or truncated (%s)", f->text);
 	}
 }

@@ -90,7 +90,7 @@ static bool pick_path(struct jpeg_in *d, struct jpeg_in_header *hdr, struct dmr_
 		d->inverted = c->saw_Adobe_marker;
 		return true;
 	default:
-		return dmr_fail(err, 415, "unsupported_media_type", "photo",
+		return dmr_fail(err, "unsupported_media_type", "photo",
 				"JPEG with %d colour components is not supported: send an ordinary "
 				"colour or grayscale JPEG",
 				c->num_components);
@@ -103,10 +103,10 @@ static bool check_pixels(j_decompress_ptr c, uint64_t max_pixels, struct dmr_err
 	uint64_t pixels = (uint64_t)c->image_width * c->image_height;
 
 	if (pixels == 0)
-		return dmr_fail(err, 422, "photo_corrupt", "photo",
+		return dmr_fail(err, "photo_corrupt", "photo",
 				"the photo declares no pixels (a zero width or height)");
 	if (pixels > max_pixels)
-		return dmr_fail(err, 422, "photo_too_many_pixels", "photo",
+		return dmr_fail(err, "photo_too_many_pixels", "photo",
 				"the photo declares %ux%u pixels, more than the %llu accepted",
 				c->image_width, c->image_height, (unsigned long long)max_pixels);
 	return true;
@@ -148,7 +148,7 @@ struct jpeg_in *jpeg_in_open(const unsigned char *data, size_t len, uint64_t max
 
 	memset(hdr, 0, sizeof *hdr);
 	if (!d) {
-		dmr_fail(err, 500, "internal_error", "photo", "out of memory");
+		dmr_fail(err, "internal_error", "photo", "out of memory");
 		return NULL;
 	}
 	d->cinfo.err = jpeg_fail_init(&d->fail);
@@ -309,7 +309,7 @@ bool jpeg_in_read(struct jpeg_in *d, struct resize_scaler *const *s, struct dmr_
 	if (setjmp(d->fail.jump))
 		return jpeg_fail_report(&d->fail, err);
 	if (!(d->path == PATH_RAW ? read_raw(&d->cinfo, s) : read_rows(d, s)))
-		return dmr_fail(err, 422, "photo_corrupt", "photo", "the photo is truncated");
+		return dmr_fail(err, "photo_corrupt", "photo", "the photo is truncated");
 	/* No jpeg_finish_decompress: what follows the last row is not our business. */
 	return true;
 }

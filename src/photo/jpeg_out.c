@@ -118,7 +118,7 @@ static bool encode(struct jpeg_out *e, const struct photo_image *img, int qualit
 {
 	e->cinfo.err = jpeg_fail_init(&e->fail);
 	if (setjmp(e->fail.jump))
-		return dmr_fail(err, 500, "internal_error", "photo", "JPEG encoding failed: %s",
+		return dmr_fail(err, "internal_error", "photo", "JPEG encoding failed: %s",
 				e->fail.text);
 	jpeg_create_compress(&e->cinfo);
 	e->created = true;
@@ -147,7 +147,7 @@ bool jpeg_out_encode(struct photo_image *img, int quality, unsigned char **out, 
 		e->dest.buf = malloc(e->dest.cap);
 	}
 	if (!e || !e->dest.buf)
-		dmr_fail(err, 500, "internal_error", "photo", "out of memory to encode");
+		dmr_fail(err, "internal_error", "photo", "out of memory to encode");
 	else
 		ok = encode(e, img, quality, err);
 	if (e) {

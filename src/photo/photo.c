@@ -31,7 +31,7 @@ static bool limits_valid(const struct photo_limits *l, struct dmr_error *err)
 {
 	if (l->max_side < 1 || l->thumb_side < 1 || l->quality < 1 || l->quality > 100 ||
 	    l->max_pixels < 1)
-		return dmr_fail(err, 500, "internal_error", "photo",
+		return dmr_fail(err, "internal_error", "photo",
 				"photo limits out of range (max_side %d, thumb_side %d, "
 				"quality %d)",
 				l->max_side, l->thumb_side, l->quality);
@@ -113,7 +113,7 @@ static bool make_thumb(const struct photo_image *img, const struct photo_limits 
 	if (out->thumb_width == img->plane[0].width && out->thumb_height == img->plane[0].height) {
 		out->thumb = malloc(out->jpeg_len);
 		if (!out->thumb)
-			return dmr_fail(err, 500, "internal_error", "photo", "out of memory");
+			return dmr_fail(err, "internal_error", "photo", "out of memory");
 		memcpy(out->thumb, out->jpeg, out->jpeg_len);
 		out->thumb_len = out->jpeg_len;
 		return true;
@@ -138,7 +138,7 @@ bool photo_process(const unsigned char *in, size_t len, const struct photo_limit
 	if (!limits_valid(lim, err))
 		return false;
 	if (len > lim->max_bytes)
-		return dmr_fail(err, 413, "photo_too_large", "photo",
+		return dmr_fail(err, "photo_too_large", "photo",
 				"the photo has %zu bytes, more than the %zu accepted", len,
 				lim->max_bytes);
 	if (!sniff_jpeg(in, len, err) || !decode(in, len, lim, &img, &facts, err))

@@ -216,7 +216,7 @@ struct resize_scaler *resize_scaler_new(int in_width, int in_height, int out_wid
 
 	if (in_width < 1 || in_height < 1 || out_width < 1 || out_height < 1 || batch < 1 ||
 	    row_bytes < (size_t)in_width) {
-		dmr_fail(err, 500, "internal_error", "photo", "cannot resize %dx%d to %dx%d",
+		dmr_fail(err, "internal_error", "photo", "cannot resize %dx%d to %dx%d",
 			 in_width, in_height, out_width, out_height);
 		return NULL;
 	}
@@ -236,7 +236,7 @@ struct resize_scaler *resize_scaler_new(int in_width, int in_height, int out_wid
 	return s;
 oom:
 	resize_scaler_free(s);
-	dmr_fail(err, 500, "internal_error", "photo", "out of memory to resize %dx%d to %dx%d",
+	dmr_fail(err, "internal_error", "photo", "out of memory to resize %dx%d to %dx%d",
 		 in_width, in_height, out_width, out_height);
 	return NULL;
 }
@@ -320,7 +320,7 @@ bool resize_plane(const struct photo_plane *src, struct photo_plane *dst, struct
 			      (size_t)src->width, err);
 	if (!s || !rows || !w) {
 		if (s)
-			dmr_fail(err, 500, "internal_error", "photo", "out of memory to resize");
+			dmr_fail(err, "internal_error", "photo", "out of memory to resize");
 		resize_scaler_free(s);
 		free(rows);
 		free(w);

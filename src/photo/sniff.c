@@ -65,20 +65,20 @@ bool sniff_jpeg(const unsigned char *data, size_t len, struct dmr_error *err)
 	const char *name;
 
 	if (len == 0)
-		return dmr_fail(err, 422, "photo_corrupt", "photo", "the photo is empty");
+		return dmr_fail(err, "photo_corrupt", "photo", "the photo is empty");
 	if (len >= sizeof soi && memcmp(data, soi, sizeof soi) == 0)
 		return true;
 	if (len < sizeof soi && memcmp(data, soi, len) == 0)
-		return dmr_fail(err, 422, "photo_corrupt", "photo",
+		return dmr_fail(err, "photo_corrupt", "photo",
 				"the photo is a JPEG cut off after %zu byte%s", len,
 				len == 1 ? "" : "s");
 	name = other_format_name(data, len);
 	if (name == VIDEO || name == PDF)
-		return dmr_fail(err, 415, "unsupported_media_type", "photo",
+		return dmr_fail(err, "unsupported_media_type", "photo",
 				"the file is %s, not a photo: send JPEG", name);
 	if (name)
-		return dmr_fail(err, 415, "unsupported_media_type", "photo",
+		return dmr_fail(err, "unsupported_media_type", "photo",
 				"%s photos are not accepted yet: send JPEG", name);
-	return dmr_fail(err, 415, "unsupported_media_type", "photo",
+	return dmr_fail(err, "unsupported_media_type", "photo",
 			"the photo is not a JPEG image: send JPEG");
 }

@@ -54,7 +54,7 @@ static void button_page(struct dmr_app *a, const struct http_request *req,
 	struct dmr_error err;
 
 	if (!token || !*token) {
-		dmr_fail(&err, 404, "invalid_link", "token", "no token");
+		dmr_fail(&err, "invalid_link", "token", "no token");
 		respond_link_error(a, res, &err);
 		return;
 	}
@@ -98,25 +98,34 @@ static void act(struct dmr_app *a, const struct http_request *req, struct http_r
 		     json_pack("{s:s?}", "number", out.report_id ? out.number : NULL));
 }
 
-void web_email_confirm_page(void *app, const struct http_request *req,
-			    struct http_response *res)
+bool web_email_confirm_page(void *app, const struct http_request *req, struct http_response *res,
+			    struct dmr_error *err)
 {
+	(void)err; /* the page says what went wrong */
 	button_page(app, req, res, "email_confirm");
+	return true;
 }
 
-void web_email_confirm(void *app, const struct http_request *req, struct http_response *res)
+bool web_email_confirm(void *app, const struct http_request *req, struct http_response *res,
+		       struct dmr_error *err)
 {
+	(void)err; /* the page says what went wrong */
 	act(app, req, res, follow_confirm, "email_confirmed");
+	return true;
 }
 
-void web_email_unsubscribe_page(void *app, const struct http_request *req,
-				struct http_response *res)
+bool web_email_unsubscribe_page(void *app, const struct http_request *req, struct http_response *res,
+				struct dmr_error *err)
 {
+	(void)err; /* the page says what went wrong */
 	button_page(app, req, res, "email_unsubscribe");
+	return true;
 }
 
-void web_email_unsubscribe(void *app, const struct http_request *req,
-			   struct http_response *res)
+bool web_email_unsubscribe(void *app, const struct http_request *req, struct http_response *res,
+			   struct dmr_error *err)
 {
+	(void)err; /* the page says what went wrong */
 	act(app, req, res, follow_unsubscribe, "email_unsubscribed");
+	return true;
 }

@@ -11,12 +11,13 @@
 
 #include "http/server.h"
 
-void web_email_confirm_page(void *app, const struct http_request *req,
-			    struct http_response *res);
-void web_email_confirm(void *app, const struct http_request *req, struct http_response *res);
-void web_email_unsubscribe_page(void *app, const struct http_request *req,
-				struct http_response *res);
-void web_email_unsubscribe(void *app, const struct http_request *req,
-			   struct http_response *res);
+bool web_email_confirm_page(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool web_email_confirm(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool web_email_unsubscribe_page(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool web_email_unsubscribe(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 #endif

@@ -55,3 +55,34 @@ def test_the_threat_model_names_tests_that_exist():
             if not re.search(rf"^def {name}\(", f.read(), re.M):
                 missing.append(f"{file}::{name}")
     assert not missing, f"docs/security.md names tests that do not exist: {missing}"
+
+
+def error_registry():
+    """The codes of src/base/error.c's registry that answers carry, with their status."""
+    with open(os.path.join(ROOT, "src", "base", "error.c"), encoding="utf-8") as f:
+        table = f.read().split("registry[] = {", 1)[1].split("/* Failures that never", 1)[0]
+    return {code: int(status) for code, status in re.findall(r'\{"([a-z0-9_]+)", (\d+)\}', table)}
+
+
+def test_the_error_table_of_the_docs_is_the_registry():
+    with open(os.path.join(ROOT, "docs", "api.md"), encoding="utf-8") as f:
+        text = f.read()
+    documented = {}
+    for status, code in re.findall(r"^\| (\d{3}) \| `([a-z0-9_]+)` \|", text, re.M):
+        assert documented.get(code, int(status)) == int(status), f"{code} has two statuses"
+        documented[code] = int(status)
+    assert documented == error_registry()
+
+
+def test_the_errors_sql_raises_are_in_the_registry():
+    """A SQL function raises 'DM' + status with the code as HINT: the status is the code's."""
+    registry = error_registry()
+    raised = set()
+    for name in sorted(os.listdir(os.path.join(ROOT, "sql", "migrations"))):
+        with open(os.path.join(ROOT, "sql", "migrations", name), encoding="utf-8") as f:
+            for status, code in re.findall(r"ERRCODE = 'DM(\d{3})', HINT = '([a-z0-9_]+)'",
+                                           f.read()):
+                raised.add((code, int(status), name))
+    assert raised
+    wrong = [(c, s, n) for c, s, n in raised if registry.get(c) != s]
+    assert not wrong, f"SQL raises codes with another status than the registry's: {wrong}"

@@ -42,7 +42,7 @@ static bool process_file(const char *path, struct photo_output *out, struct dmr_
 	if (!util_read_file(path, &data, &len)) {
 		printf("# cannot read %s\n", path);
 		memset(out, 0, sizeof *out);
-		return dmr_fail(err, 0, "test_cannot_read", NULL, "cannot read %s", path);
+		return dmr_fail(err, "test_cannot_read", NULL, "cannot read %s", path);
 	}
 	done = photo_process(data, len, &lim, out, err);
 	free(data);

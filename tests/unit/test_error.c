@@ -26,9 +26,16 @@ int main(void)
 	struct report_input in = valid_input();
 	char long_text[REPORT_DESCRIPTION_MAX + 2];
 
-	ok(!dmr_fail(&err, 422, "invalid_field", "lat", "lat is %d", 91) && err.http_status == 422 &&
+	ok(!dmr_fail(&err, "invalid_field", "lat", "lat is %d", 91) && err.http_status == 422 &&
 		   strcmp(err.message, "lat is 91") == 0 && strcmp(err.field, "lat") == 0,
 	   "dmr_fail fills every part and returns false");
+	ok(!dmr_fail(&err, "link_expired", NULL, "gone") && err.http_status == 410,
+	   "the status is the registry's");
+	ok(!dmr_fail(&err, "no_such_code", NULL, "x") && err.http_status == 500 &&
+		   strcmp(err.code, "internal_error") == 0,
+	   "a code missing from the registry is an internal error");
+	ok(dmr_error_status("report_closed") == 409 && dmr_error_status("nope") == 0,
+	   "dmr_error_status reads the registry");
 	ok(report_input_check(&in, &err), "a plain report passes");
 	in.lat = 91;
 	ok(fails_with(in, "invalid_field", "lat"), "lat 91 is refused");

@@ -3,22 +3,7 @@
 
 #include "base/config.h"
 #include "http/query.h"
-#include "http/router.h"
 #include "tap.h"
-
-static void handler(void *app, const struct http_request *req, struct http_response *res)
-{
-	(void)app;
-	(void)req;
-	(void)res;
-}
-
-static const struct http_route routes[] = {
-	{"GET", "/api/v1/reports", handler, false},
-	{"POST", "/api/v1/reports", handler, false},
-	{"GET", "/api/v1/reports/{}", handler, false},
-	{"PUT", "/api/v1/reports/{}/photos/{}", handler, false},
-};
 
 static void test_numbers(void)
 {
@@ -42,28 +27,6 @@ static void test_numbers(void)
 	ok(!parse_double_list("2.2,,2.4,48.9", list, 4), "an empty item is refused");
 }
 
-static void test_router(void)
-{
-	struct route_match m;
-
-	router_match(routes, 3, "GET", "/api/v1/reports", &m);
-	ok(m.outcome == ROUTE_FOUND && m.route == &routes[0], "a literal path matches");
-	router_match(routes, 3, "HEAD", "/api/v1/reports/42", &m);
-	ok(m.outcome == ROUTE_FOUND && strcmp(m.params[0], "42") == 0,
-	   "HEAD takes GET and a segment");
-	router_match(routes, 4, "PUT", "/api/v1/reports/42/photos/far", &m);
-	ok(m.outcome == ROUTE_FOUND && strcmp(m.params[0], "42") == 0 &&
-		   strcmp(m.params[1], "far") == 0,
-	   "two segments are captured in order");
-	router_match(routes, 3, "DELETE", "/api/v1/reports", &m);
-	ok(m.outcome == ROUTE_NO_METHOD && strcmp(m.allow, "GET, POST, OPTIONS, HEAD") == 0,
-	   "another method lists the allowed ones");
-	router_match(routes, 3, "GET", "/api/v1/reports/42/x", &m);
-	ok(m.outcome == ROUTE_NO_PATH, "an extra segment does not match");
-	router_match(routes, 3, "GET", "/api/v1/reports/", &m);
-	ok(m.outcome == ROUTE_NO_PATH, "an empty segment does not match");
-}
-
 static void test_listen(void)
 {
 	char host[64];
@@ -82,7 +45,6 @@ static void test_listen(void)
 int main(void)
 {
 	test_numbers();
-	test_router();
 	test_listen();
 	return tap_done();
 }

@@ -5,16 +5,21 @@
 #include "http/router.h"
 #include "tap.h"
 
-static void handler(void *app, const struct http_request *req, struct http_response *res)
+static bool handler(void *app, const struct http_request *req, struct http_response *res,
+		    struct dmr_error *err)
 {
 	(void)app;
 	(void)req;
 	(void)res;
+	(void)err;
+	return true;
 }
 
 static const struct http_route routes[] = {
+	{"GET", "/api/v1/reports", handler, false},
+	{"POST", "/api/v1/reports", handler, false},
 	{"GET", "/api/v1/reports/{}", handler, false},
-	{"POST", "/api/v1/reports/{}/transitions", handler, false},
+	{"PUT", "/api/v1/reports/{}/photos/{}", handler, false},
 	{"GET", "/open311/v2/requests.{}", handler, false},
 	{"POST", "/open311/v2/requests.{}", handler, false},
 	{"GET", "/open311/v2/requests/{}.{}", handler, false},
@@ -32,8 +37,15 @@ static bool found(const char *method, const char *path)
 
 int main(void)
 {
+	ok(found("GET", "/api/v1/reports") && m.route == &routes[0], "a literal path matches");
 	ok(found("GET", "/api/v1/reports/12") && strcmp(m.params[0], "12") == 0,
 	   "a {} takes a whole segment");
+	ok(found("PUT", "/api/v1/reports/42/photos/far") && strcmp(m.params[0], "42") == 0 &&
+		   strcmp(m.params[1], "far") == 0,
+	   "two segments are captured in order");
+	ok(!found("DELETE", "/api/v1/reports") && m.outcome == ROUTE_NO_METHOD &&
+		   strcmp(m.allow, "GET, POST, OPTIONS, HEAD") == 0,
+	   "another method lists the allowed ones");
 	ok(!found("GET", "/api/v1/reports/") && m.outcome == ROUTE_NO_PATH, "never an empty one");
 	ok(!found("GET", "/api/v1/reports/12/x"), "nor more than one segment");
 	ok(found("HEAD", "/api/v1/reports/7"), "HEAD takes a GET route");

@@ -8,54 +8,52 @@
 
 #define OUTBOX_LIMIT_MAX 500
 
-void api_v1_outbox(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_outbox(void *app, const struct http_request *req, struct http_response *res,
+		   struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	const char *state;
 	long long before = 0, limit = 50;
 	bool present;
 	PGresult *page = NULL;
 	json_t *messages = NULL;
 
-	if (query_text(req, "state", &state, &err) &&
-	    query_int(req, "before", false, &before, &present, &err) &&
-	    query_int(req, "limit", false, &limit, &present, &err)) {
+	if (query_text(req, "state", &state, err) &&
+	    query_int(req, "before", false, &before, &present, err) &&
+	    query_int(req, "limit", false, &limit, &present, err)) {
 		if (limit < 1 || limit > OUTBOX_LIMIT_MAX || before < 0)
-			dmr_fail(&err, 400, "invalid_parameter", before < 0 ? "before" : "limit",
+			dmr_fail(err, "invalid_parameter", before < 0 ? "before" : "limit",
 				 "limit: 1 to %d; before: a message id", OUTBOX_LIMIT_MAX);
 		else
 			page = outbox_list(a->pool, http_bearer_token(req), state, before,
-					   (int)limit, &err);
+					   (int)limit, err);
 	}
 	if (page)
 		messages = json_loads(PQgetvalue(page, 0, 0), 0, NULL);
 	PQclear(page);
 	if (!messages) {
 		if (page)
-			dmr_fail(&err, 500, "internal_error", NULL, "unreadable outbox page");
-		http_respond_error(res, &err);
-		return;
+			dmr_fail(err, "internal_error", NULL, "unreadable outbox page");
+		return false;
 	}
 	http_add_header(res, "Cache-Control", "private, no-store");
 	http_respond_json(res, 200, json_pack("{s:o}", "messages", messages));
+	return true;
 }
 
-void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res,
+			 struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	long long id;
 
 	if (!parse_int_strict(req->params[0], &id) || id <= 0) {
-		dmr_fail(&err, 404, "not_found", NULL, "no message has id %.40s", req->params[0]);
-		http_respond_error(res, &err);
-		return;
+		dmr_fail(err, "not_found", NULL, "no message has id %.40s", req->params[0]);
+		return false;
 	}
-	if (!outbox_retry(a->pool, http_bearer_token(req), id, &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!outbox_retry(a->pool, http_bearer_token(req), id, err))
+		return false;
 	http_respond_json(res, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "state",
 					      "pending"));
+	return true;
 }

@@ -59,15 +59,15 @@ bool json_parse_error(const char *text, size_t len, const json_error_t *jerr,
 	member_at(text, len, (size_t)jerr->position, field, sizeof field);
 	switch (json_error_code(jerr)) {
 	case json_error_invalid_utf8:
-		return dmr_fail(err, 422, "invalid_utf8", field, "%s is not valid UTF-8",
+		return dmr_fail(err, "invalid_utf8", field, "%s is not valid UTF-8",
 				field[0] ? field : "the body");
 	case json_error_null_character:
-		return dmr_fail(err, 422, "invalid_field", field, "strings may not hold NUL characters");
+		return dmr_fail(err, "invalid_field", field, "strings may not hold NUL characters");
 	case json_error_numeric_overflow:
-		return dmr_fail(err, 422, "invalid_field", field, "%s is out of range",
+		return dmr_fail(err, "invalid_field", field, "%s is out of range",
 				field[0] ? field : "a number");
 	default:
-		return dmr_fail(err, 400, "malformed_json", NULL, "malformed JSON: %s (line %d)",
+		return dmr_fail(err, "malformed_json", NULL, "malformed JSON: %s (line %d)",
 				jerr->text, jerr->line);
 	}
 }
@@ -82,9 +82,9 @@ bool json_field_number(json_t *body, const char *name, double *out, struct dmr_e
 	json_t *v = json_object_get(body, name);
 
 	if (json_field_missing(v))
-		return dmr_fail(err, 422, "missing_field", name, "%s is required", name);
+		return dmr_fail(err, "missing_field", name, "%s is required", name);
 	if (!json_is_number(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be a number", name);
+		return dmr_fail(err, "invalid_field", name, "%s must be a number", name);
 	*out = json_number_value(v);
 	return true;
 }
@@ -95,9 +95,9 @@ bool json_field_integer(json_t *body, const char *name, bool required, long long
 	json_t *v = json_object_get(body, name);
 
 	if (json_field_missing(v))
-		return !required || dmr_fail(err, 422, "missing_field", name, "%s is required", name);
+		return !required || dmr_fail(err, "missing_field", name, "%s is required", name);
 	if (!json_is_integer(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be an integer", name);
+		return dmr_fail(err, "invalid_field", name, "%s must be an integer", name);
 	*out = json_integer_value(v);
 	return true;
 }
@@ -110,7 +110,7 @@ bool json_field_string(json_t *body, const char *name, const char **out, struct 
 	if (json_field_missing(v))
 		return true;
 	if (!json_is_string(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be a string", name);
+		return dmr_fail(err, "invalid_field", name, "%s must be a string", name);
 	*out = json_string_value(v);
 	return true;
 }
@@ -122,7 +122,7 @@ json_t *json_request_object(const struct http_request *req, struct dmr_error *er
 	json_t *body;
 
 	if (!json_content_type(http_header(req, "Content-Type"))) {
-		dmr_fail(err, 415, "unsupported_media_type", NULL, "send application/json");
+		dmr_fail(err, "unsupported_media_type", NULL, "send application/json");
 		return NULL;
 	}
 	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -132,7 +132,7 @@ json_t *json_request_object(const struct http_request *req, struct dmr_error *er
 	}
 	if (!json_is_object(body)) {
 		json_decref(body);
-		dmr_fail(err, 400, "malformed_json", NULL, "the body must be a JSON object");
+		dmr_fail(err, "malformed_json", NULL, "the body must be a JSON object");
 		return NULL;
 	}
 	return body;
@@ -149,7 +149,7 @@ bool json_fields_known(json_t *body, const char *const *known, struct dmr_error 
 		while (known[i] && strcmp(known[i], key) != 0)
 			i++;
 		if (!known[i])
-			return dmr_fail(err, 422, "invalid_field", key, "unknown field %.40s", key);
+			return dmr_fail(err, "invalid_field", key, "unknown field %.40s", key);
 	}
 	return true;
 }

@@ -38,24 +38,23 @@ static bool parse_transition(json_t *body, struct transition_input *in, struct d
 	       json_field_integer(body, "version", false, &in->version, err);
 }
 
-void api_v1_transition(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_transition(void *app, const struct http_request *req, struct http_response *res,
+		       struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct transition_input in = {.token = http_bearer_token(req)};
 	struct report_rows rows;
 	json_t *body = NULL;
 	bool ok;
 
-	ok = api_report_id(req, &in.report_id, &err) &&
-	     (body = json_request_object(req, &err)) && parse_transition(body, &in, &err) &&
-	     lifecycle_transition(a->pool, &in, &rows, &err);
+	ok = api_report_id(req, &in.report_id, err) &&
+	     (body = json_request_object(req, err)) && parse_transition(body, &in, err) &&
+	     lifecycle_transition(a->pool, &in, &rows, err);
 	json_decref(body);
-	if (!ok) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!ok)
+		return false;
 	respond_report(res, &rows);
+	return true;
 }
 
 static json_t *event_json(const struct event_view *e, bool public_view, bool staff)
@@ -78,21 +77,19 @@ static json_t *event_json(const struct event_view *e, bool public_view, bool sta
 	return o;
 }
 
-void api_v1_events(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_events(void *app, const struct http_request *req, struct http_response *res,
+		   struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct event_rows rows;
 	struct event_view e;
 	long long id;
 	json_t *list;
 	bool public_view, staff;
 
-	if (!api_report_id(req, &id, &err) ||
-	    !lifecycle_events(a->pool, id, http_bearer_token(req), &rows, &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!api_report_id(req, &id, err) ||
+	    !lifecycle_events(a->pool, id, http_bearer_token(req), &rows, err))
+		return false;
 	public_view = strcmp(rows.viewer, "public") == 0;
 	staff = strcmp(rows.viewer, "staff") == 0;
 	list = json_array();
@@ -104,6 +101,7 @@ void api_v1_events(void *app, const struct http_request *req, struct http_respon
 	http_respond_json(res, 200, json_pack("{s:I, s:s, s:o}", "report_id", (json_int_t)id,
 					      "view", rows.viewer, "events", list));
 	event_rows_free(&rows);
+	return true;
 }
 
 static bool parse_queue(const struct http_request *req, struct queue_query *q,
@@ -116,7 +114,7 @@ static bool parse_queue(const struct http_request *req, struct queue_query *q,
 	memset(q, 0, sizeof *q);
 	q->token = http_bearer_token(req);
 	if (!q->token)
-		return dmr_fail(err, 401, "unauthorized", NULL,
+		return dmr_fail(err, "unauthorized", NULL,
 				"queues need an agent's, contractor's or supervisor's token as "
 				"Authorization: Bearer <token>");
 	if (!query_text(req, "service", &q->service, err) ||
@@ -127,11 +125,11 @@ static bool parse_queue(const struct http_request *req, struct queue_query *q,
 	    !query_int(req, "limit", false, &limit, &present, err))
 		return false;
 	if (overdue && strcmp(overdue, "true") && strcmp(overdue, "false"))
-		return dmr_fail(err, 400, "invalid_parameter", "overdue",
+		return dmr_fail(err, "invalid_parameter", "overdue",
 				"overdue: true or false");
 	q->overdue_only = overdue && strcmp(overdue, "true") == 0;
 	if (limit < 1 || limit > QUEUE_LIMIT_MAX)
-		return dmr_fail(err, 400, "invalid_parameter", "limit",
+		return dmr_fail(err, "invalid_parameter", "limit",
 				"limit: must be between 1 and %d", QUEUE_LIMIT_MAX);
 	q->limit = (int)limit;
 	return true;
@@ -151,25 +149,22 @@ static json_t *counts_json(const PGresult *counts)
 	return o;
 }
 
-void api_v1_queue(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_queue(void *app, const struct http_request *req, struct http_response *res,
+		  struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct queue_query q;
 	struct report_rows rows;
 	struct report_view view;
 	PGresult *counts;
 	json_t *list;
 
-	if (!parse_queue(req, &q, &err) || !queue_list(a->pool, &q, &rows, &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
-	counts = queue_counts(a->pool, &q, &err);
+	if (!parse_queue(req, &q, err) || !queue_list(a->pool, &q, &rows, err))
+		return false;
+	counts = queue_counts(a->pool, &q, err);
 	if (!counts) {
 		report_rows_free(&rows);
-		http_respond_error(res, &err);
-		return;
+		return false;
 	}
 	list = json_array();
 	for (int i = 0; i < rows.count; i++) {
@@ -184,23 +179,23 @@ void api_v1_queue(void *app, const struct http_request *req, struct http_respons
 							: json_null()));
 	PQclear(counts);
 	report_rows_free(&rows);
+	return true;
 }
 
-void api_v1_reject_reasons(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_reject_reasons(void *app, const struct http_request *req, struct http_response *res,
+			   struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
-	PGresult *rows = catalog_reject_reasons(a->pool, &err);
+	PGresult *rows = catalog_reject_reasons(a->pool, err);
 	json_t *list;
 
 	(void)req;
-	if (!rows) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!rows)
+		return false;
 	list = json_rows(rows, (const char *const[]){"code", "label", NULL});
 	PQclear(rows);
 	http_respond_json(res, 200, json_pack("{s:o}", "reasons", list));
+	return true;
 }
 
 static bool read_active(json_t *body, bool *active, struct dmr_error *err)
@@ -211,36 +206,35 @@ static bool read_active(json_t *body, bool *active, struct dmr_error *err)
 	if (json_field_missing(v))
 		return true;
 	if (!json_is_boolean(v))
-		return dmr_fail(err, 422, "invalid_field", "active", "active must be true or false");
+		return dmr_fail(err, "invalid_field", "active", "active must be true or false");
 	*active = json_is_true(v);
 	return true;
 }
 
-void api_v1_put_reject_reason(void *app, const struct http_request *req,
-			      struct http_response *res)
+bool api_v1_put_reject_reason(void *app, const struct http_request *req, struct http_response *res,
+			      struct dmr_error *err)
 {
 	static const char *const known[] = {"label", "active", NULL};
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	const char *label = NULL;
 	bool active, created = false;
 	json_t *body;
 	bool ok;
 
-	body = json_request_object(req, &err);
-	ok = body && json_fields_known(body, known, &err) &&
-	     json_field_string(body, "label", &label, &err) && read_active(body, &active, &err) &&
+	body = json_request_object(req, err);
+	ok = body && json_fields_known(body, known, err) &&
+	     json_field_string(body, "label", &label, err) && read_active(body, &active, err) &&
 	     catalog_put_reject_reason(a->pool, http_bearer_token(req), req->params[0], label,
-				       active, &created, &err);
+				       active, &created, err);
 	if (!ok) {
 		json_decref(body);
-		http_respond_error(res, &err);
-		return;
+		return false;
 	}
 	http_respond_json(res, created ? 201 : 200,
 			  json_pack("{s:s, s:s, s:b}", "code", req->params[0], "label", label,
 				    "active", active));
 	json_decref(body);
+	return true;
 }
 
 /* A member that must be a positive number or null; *given is false for null or absent. */
@@ -251,18 +245,17 @@ static bool read_optional_number(json_t *body, const char *name, double *out, bo
 
 	*given = !json_field_missing(v);
 	if (*given && !json_is_number(v))
-		return dmr_fail(err, 422, "invalid_field", name, "%s must be a number or null",
+		return dmr_fail(err, "invalid_field", name, "%s must be a number or null",
 				name);
 	*out = *given ? json_number_value(v) : 0;
 	return true;
 }
 
-void api_v1_category_delays(void *app, const struct http_request *req,
-			    struct http_response *res)
+bool api_v1_category_delays(void *app, const struct http_request *req, struct http_response *res,
+			    struct dmr_error *err)
 {
 	static const char *const known[] = {"sla_hours", "duplicate_radius_m", NULL};
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	long long id, sla = 0;
 	double radius = 0;
 	bool sla_given, radius_given;
@@ -270,25 +263,23 @@ void api_v1_category_delays(void *app, const struct http_request *req,
 	bool ok;
 
 	if (!parse_int_strict(req->params[0], &id)) {
-		dmr_fail(&err, 404, "not_found", NULL, "no category has id %.40s", req->params[0]);
-		http_respond_error(res, &err);
-		return;
+		dmr_fail(err, "not_found", NULL, "no category has id %.40s", req->params[0]);
+		return false;
 	}
-	body = json_request_object(req, &err);
-	ok = body && json_fields_known(body, known, &err) &&
-	     json_field_integer(body, "sla_hours", false, &sla, &err) &&
-	     read_optional_number(body, "duplicate_radius_m", &radius, &radius_given, &err);
+	body = json_request_object(req, err);
+	ok = body && json_fields_known(body, known, err) &&
+	     json_field_integer(body, "sla_hours", false, &sla, err) &&
+	     read_optional_number(body, "duplicate_radius_m", &radius, &radius_given, err);
 	sla_given = ok && !json_field_missing(json_object_get(body, "sla_hours"));
 	json_decref(body);
 	ok = ok && catalog_set_category_delays(a->pool, http_bearer_token(req), id,
 					       sla_given ? &sla : NULL,
-					       radius_given ? &radius : NULL, &err);
-	if (!ok) {
-		http_respond_error(res, &err);
-		return;
-	}
+					       radius_given ? &radius : NULL, err);
+	if (!ok)
+		return false;
 	http_respond_json(res, 200, json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
 					      "sla_hours", sla_given ? json_integer(sla) : json_null(),
 					      "duplicate_radius_m",
 					      radius_given ? json_real(radius) : json_null()));
+	return true;
 }

@@ -25,7 +25,7 @@ static bool read_photo_body(const struct http_request *req, struct form *form,
 	if (!part && form->count == 1)
 		part = &form->parts[0];
 	if (!part)
-		return dmr_fail(err, 422, "missing_field", "photo",
+		return dmr_fail(err, "missing_field", "photo",
 				"send the photo as the form's photo part");
 	photo->bytes = (const unsigned char *)part->content.s;
 	photo->len = part->content.len;
@@ -39,39 +39,35 @@ static bool photo_target(const struct http_request *req, long long *id, struct d
 
 	if (!parse_int_strict(req->params[0], id) || *id <= 0 ||
 	    (strcmp(view, "close") && strcmp(view, "far") && strcmp(view, "done")))
-		return dmr_fail(err, 404, "not_found", NULL, "photos are close, far or done");
+		return dmr_fail(err, "not_found", NULL, "photos are close, far or done");
 	return true;
 }
 
-void api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res,
+		      struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct form form = {0};
 	struct report_photo_in photo = {.view = req->params[1]};
 	long long id;
 	bool ok;
 
-	ok = photo_target(req, &id, &err) && read_photo_body(req, &form, &photo, &err) &&
-	     report_put_photo(a->pool, a->photo_workers, id, http_bearer_token(req), &photo, &err);
+	ok = photo_target(req, &id, err) && read_photo_body(req, &form, &photo, err) &&
+	     report_put_photo(a->pool, a->photo_workers, id, http_bearer_token(req), &photo, err);
 	form_free(&form);
-	if (!ok) {
-		http_respond_error(res, &err);
-		return;
-	}
-	api_v1_get_report(app, req, res);
+	if (!ok)
+		return false;
+	return api_v1_get_report(app, req, res, err);
 }
 
-void api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res,
+			 struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	long long id;
 
-	if (!photo_target(req, &id, &err) ||
-	    !report_delete_photo(a->pool, id, http_bearer_token(req), req->params[1], &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
-	api_v1_get_report(app, req, res);
+	if (!photo_target(req, &id, err) ||
+	    !report_delete_photo(a->pool, id, http_bearer_token(req), req->params[1], err))
+		return false;
+	return api_v1_get_report(app, req, res, err);
 }

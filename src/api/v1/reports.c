@@ -35,7 +35,7 @@ static bool read_channel(json_t *body, char *channel, struct dmr_error *err)
 	else if (strcmp(name, "ios") == 0)
 		*channel = CHANNEL_IOS;
 	else
-		return dmr_fail(err, 422, "invalid_field", "channel",
+		return dmr_fail(err, "invalid_field", "channel",
 				"channel must be web, android or ios");
 	return true;
 }
@@ -46,7 +46,7 @@ static bool parse_report_input(json_t *body, struct report_input *in, struct dmr
 	long long priority = 3;
 
 	if (!json_is_object(body))
-		return dmr_fail(err, 400, "malformed_json", NULL, "the body must be a JSON object");
+		return dmr_fail(err, "malformed_json", NULL, "the body must be a JSON object");
 	if (!json_field_integer(body, "category_id", true, &in->category_id, err) ||
 	    !read_position(body, in, err) ||
 	    !json_field_integer(body, "priority", false, &priority, err) ||
@@ -70,7 +70,7 @@ static bool body_digest(json_t *body, char out[TEXT_SHA256_HEX_SIZE], struct dmr
 	char *canonical = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 
 	if (!canonical)
-		return dmr_fail(err, 500, "internal_error", NULL, "out of memory");
+		return dmr_fail(err, "internal_error", NULL, "out of memory");
 	text_sha256_hex(canonical, strlen(canonical), out);
 	free(canonical);
 	return true;
@@ -101,7 +101,7 @@ static bool take_form_photo(struct create_request *c, const struct form_part *pa
 			return true;
 		}
 	}
-	return dmr_fail(err, 422, "invalid_field", part->name,
+	return dmr_fail(err, "invalid_field", part->name,
 			"unknown form part %s: send report, photo_close and photo_far", part->name);
 }
 
@@ -114,7 +114,7 @@ static bool read_create_request(const struct http_request *req, struct create_re
 	memset(c, 0, sizeof *c);
 	if (!form_is_multipart(req)) {
 		if (!json_content_type(http_header(req, "Content-Type")))
-			return dmr_fail(err, 415, "unsupported_media_type", NULL,
+			return dmr_fail(err, "unsupported_media_type", NULL,
 					"send the report as application/json or "
 					"multipart/form-data");
 		c->json = req->body;
@@ -125,7 +125,7 @@ static bool read_create_request(const struct http_request *req, struct create_re
 		return false;
 	report = form_get(&c->form, "report");
 	if (!report)
-		return dmr_fail(err, 422, "missing_field", "report",
+		return dmr_fail(err, "missing_field", "report",
 				"the form needs a report part holding the report's JSON");
 	c->json = report->content.s;
 	c->json_len = report->content.len;
@@ -155,10 +155,10 @@ static void respond_created(struct dmr_app *a, struct http_response *res,
 	http_respond_json(res, 201, answer);
 }
 
-void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_create_report(void *app, const struct http_request *req, struct http_response *res,
+			  struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct create_request c;
 	struct report_input in = {0};
 	struct report_rows rows;
@@ -169,48 +169,46 @@ void api_v1_create_report(void *app, const struct http_request *req, struct http
 	bool ok;
 
 	in.idempotency_key = http_header(req, "Idempotency-Key");
-	ok = read_create_request(req, &c, &err) &&
-	     report_idempotency_key_check(in.idempotency_key, &err);
+	ok = read_create_request(req, &c, err) &&
+	     report_idempotency_key_check(in.idempotency_key, err);
 	if (ok && !(body = json_loadb(c.json, c.json_len, JSON_REJECT_DUPLICATES, &jerr)))
-		ok = json_parse_error(c.json, c.json_len, &jerr, &err);
-	ok = ok && parse_report_input(body, &in, &err) &&
-	     body_digest(body, hash, &err);
+		ok = json_parse_error(c.json, c.json_len, &jerr, err);
+	ok = ok && parse_report_input(body, &in, err) &&
+	     body_digest(body, hash, err);
 	in.request_hash = hash;
 	ok = ok && report_create(a->pool, a->photo_workers, &in, c.photos, c.nphotos, &rows,
-				 &replayed, edit_token, &err);
+				 &replayed, edit_token, err);
 	json_decref(body);
 	form_free(&c.form);
-	if (!ok) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!ok)
+		return false;
 	respond_created(a, res, &rows, replayed, edit_token);
 	report_rows_free(&rows);
+	return true;
 }
 
 bool api_report_id(const struct http_request *req, long long *id, struct dmr_error *err)
 {
 	if (!parse_int_strict(req->params[0], id) || *id <= 0)
-		return dmr_fail(err, 404, "not_found", NULL, "no report has id %.40s",
+		return dmr_fail(err, "not_found", NULL, "no report has id %.40s",
 				req->params[0]);
 	return true;
 }
 
-void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_get_report(void *app, const struct http_request *req, struct http_response *res,
+		       struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct report_rows rows;
 	struct report_view view;
 	long long id;
 
-	if (!api_report_id(req, &id, &err) || !report_get(a->pool, id, &rows, &err)) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!api_report_id(req, &id, err) || !report_get(a->pool, id, &rows, err))
+		return false;
 	report_view_read(&rows, 0, &view);
 	http_respond_json(res, 200, report_json(&view));
 	report_rows_free(&rows);
+	return true;
 }
 
 static bool parse_search_mode(const struct http_request *req, struct report_query *q,
@@ -224,10 +222,10 @@ static bool parse_search_mode(const struct http_request *req, struct report_quer
 	    !query_double(req, "radius", false, &q->radius_m, &has_radius, err))
 		return false;
 	if (has_near && has_bbox)
-		return dmr_fail(err, 400, "invalid_parameter", "bbox",
+		return dmr_fail(err, "invalid_parameter", "bbox",
 				"near and bbox cannot be used together");
 	if (has_radius && !has_near)
-		return dmr_fail(err, 400, "invalid_parameter", "radius", "radius goes with near");
+		return dmr_fail(err, "invalid_parameter", "radius", "radius goes with near");
 	q->mode = has_near ? SEARCH_NEAR : has_bbox ? SEARCH_BBOX : SEARCH_ALL;
 	q->lat = near[0];
 	q->lon = near[1];
@@ -252,11 +250,11 @@ static bool parse_search(const struct http_request *req, struct report_query *q,
 	    !query_text(req, "cursor", &q->cursor, err))
 		return false;
 	if (present && (limit < 1 || limit > REPORT_SEARCH_LIMIT_MAX))
-		return dmr_fail(err, 400, "invalid_parameter", "limit",
+		return dmr_fail(err, "invalid_parameter", "limit",
 				"limit must be between 1 and 1000");
 	q->limit = (int)limit;
 	if (q->category_id < 0 || q->category_id > INT32_MAX)
-		return dmr_fail(err, 400, "invalid_parameter", "category_id",
+		return dmr_fail(err, "invalid_parameter", "category_id",
 				"category_id is not a category id");
 	return true;
 }
@@ -268,10 +266,10 @@ static bool wants_geojson(const struct http_request *req)
 	return accept && strstr(accept, "application/geo+json");
 }
 
-void api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res,
+			   struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	struct report_query q;
 	struct report_rows rows;
 	struct report_view view;
@@ -279,10 +277,9 @@ void api_v1_search_reports(void *app, const struct http_request *req, struct htt
 	json_t *list = json_array();
 	json_t *cursor;
 
-	if (!parse_search(req, &q, &err) || !report_search(a->pool, &q, &rows, &err)) {
+	if (!parse_search(req, &q, err) || !report_search(a->pool, &q, &rows, err)) {
 		json_decref(list);
-		http_respond_error(res, &err);
-		return;
+		return false;
 	}
 	for (int i = 0; i < rows.count; i++) {
 		report_view_read(&rows, i, &view);
@@ -294,7 +291,8 @@ void api_v1_search_reports(void *app, const struct http_request *req, struct htt
 		http_respond_json(res, 200, json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection",
 						      "features", list, "next_cursor", cursor));
 		res->content_type = "application/geo+json";
-		return;
+		return true;
 	}
 	http_respond_json(res, 200, json_pack("{s:o, s:o}", "reports", list, "next_cursor", cursor));
+	return true;
 }

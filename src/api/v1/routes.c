@@ -41,19 +41,17 @@ static json_t *category_tree(const PGresult *rows)
 	return tops;
 }
 
-static void categories(void *app, const struct http_request *req, struct http_response *res)
+static bool categories(void *app, const struct http_request *req,
+		       struct http_response *res, struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
-	PGresult *rows = catalog_categories(a->pool, &err);
+	PGresult *rows = catalog_categories(a->pool, err);
 	json_t *tree;
 	char *tree_text, version[24], etag[32];
 	const char *if_none_match;
 
-	if (!rows) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!rows)
+		return false;
 	tree = category_tree(rows);
 	PQclear(rows);
 	tree_text = json_dumps(tree, JSON_COMPACT);
@@ -67,70 +65,66 @@ static void categories(void *app, const struct http_request *req, struct http_re
 	if (if_none_match && strstr(if_none_match, etag)) {
 		json_decref(tree);
 		http_respond_text(res, 304, NULL, "", 0);
-		return;
+		return true;
 	}
 	http_respond_json(res, 200,
 			  json_pack("{s:s, s:o}", "version", version, "categories", tree));
+	return true;
 }
 
-static void services(void *app, const struct http_request *req, struct http_response *res)
+static bool services(void *app, const struct http_request *req,
+		     struct http_response *res, struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
-	PGresult *rows = catalog_services(a->pool, &err);
+	PGresult *rows = catalog_services(a->pool, err);
 	json_t *list;
 
 	(void)req;
-	if (!rows) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!rows)
+		return false;
 	list = json_rows(rows, (const char *const[]){"code", "name", "kind", NULL});
 	PQclear(rows);
 	http_respond_json(res, 200, json_pack("{s:o}", "services", list));
+	return true;
 }
 
-static void areas(void *app, const struct http_request *req, struct http_response *res)
+static bool areas(void *app, const struct http_request *req,
+		  struct http_response *res, struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	const char *kind = http_query(req, "kind");
 	PGresult *rows;
 
 	if (!kind) {
-		dmr_fail(&err, 400, "invalid_parameter", "kind",
+		dmr_fail(err, "invalid_parameter", "kind",
 			 "the kind parameter is required: arrondissement, quartier or conseil_quartier");
-		http_respond_error(res, &err);
-		return;
+		return false;
 	}
-	rows = catalog_areas_geojson(a->pool, kind, &err);
-	if (!rows) {
-		http_respond_error(res, &err);
-		return;
-	}
+	rows = catalog_areas_geojson(a->pool, kind, err);
+	if (!rows)
+		return false;
 	http_add_header(res, "Cache-Control", "public, max-age=3600");
 	http_respond_text(res, 200, "application/geo+json", PQgetvalue(rows, 0, 0),
 			  (size_t)PQgetlength(rows, 0, 0));
 	PQclear(rows);
+	return true;
 }
 
-static void route_preview(void *app, const struct http_request *req, struct http_response *res)
+static bool route_preview(void *app, const struct http_request *req,
+			  struct http_response *res, struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	long long category;
 	double lat, lon;
 	bool present;
 	PGresult *r;
 	json_t *answer;
 
-	if (!query_int(req, "category_id", true, &category, &present, &err) ||
-	    !query_double(req, "lat", true, &lat, &present, &err) ||
-	    !query_double(req, "lon", true, &lon, &present, &err) ||
-	    !(r = catalog_route_preview(a->pool, category, lat, lon, &err))) {
-		http_respond_error(res, &err);
-		return;
-	}
+	if (!query_int(req, "category_id", true, &category, &present, err) ||
+	    !query_double(req, "lat", true, &lat, &present, err) ||
+	    !query_double(req, "lon", true, &lon, &present, err) ||
+	    !(r = catalog_route_preview(a->pool, category, lat, lon, err)))
+		return false;
 	answer = json_pack("{s:I, s:o, s:o, s:i, s:o}", "category_id", (json_int_t)category,
 			   "service", code_name_json(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)),
 			   "sector", code_name_json(PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2),
@@ -140,6 +134,7 @@ static void route_preview(void *app, const struct http_request *req, struct http
 						   strtod(PQgetvalue(r, 0, 6), NULL)));
 	PQclear(r);
 	http_respond_json(res, 200, answer);
+	return true;
 }
 
 const struct http_route api_v1_routes[] = {

@@ -36,7 +36,7 @@ static int stream_services(struct dmr_app *a, const char *token, const char *ser
 	int n;
 
 	if (!token) {
-		dmr_fail(err, 401, "unauthorized", NULL,
+		dmr_fail(err, "unauthorized", NULL,
 			 "the stream needs an agent's, contractor's or supervisor's token as "
 			 "Authorization: Bearer <token>");
 		return -1;
@@ -51,10 +51,10 @@ static int stream_services(struct dmr_app *a, const char *token, const char *ser
 	return n;
 }
 
-void api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res)
+bool api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res,
+			 struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	struct dmr_error err;
 	int ids[STREAM_MAX_SERVICES], n;
 	const char *service = http_query(req, "service");
 	const char *last = http_header(req, "Last-Event-ID");
@@ -63,19 +63,17 @@ void api_v1_event_stream(void *app, const struct http_request *req, struct http_
 	if (last && !*last)
 		last = NULL;
 	if (last && !stream_event_id_valid(last)) {
-		dmr_fail(&err, 400, "invalid_parameter", "Last-Event-ID",
+		dmr_fail(err, "invalid_parameter", "Last-Event-ID",
 			 "Last-Event-ID: not an id of this stream");
-		http_respond_error(res, &err);
-		return;
+		return false;
 	}
 	n = stream_services(a, http_bearer_token(req), service && *service ? service : NULL, ids,
-			    &err);
-	client = n < 0 ? NULL : stream_client_open(a->stream_hub, ids, n, last, &err);
-	if (!client) {
-		http_respond_error(res, &err);
-		return;
-	}
+			    err);
+	client = n < 0 ? NULL : stream_client_open(a->stream_hub, ids, n, last, err);
+	if (!client)
+		return false;
 	http_add_header(res, "Cache-Control", "no-store");
 	http_add_header(res, "X-Accel-Buffering", "no");
 	http_respond_stream(res, "text/event-stream", &event_source, client);
+	return true;
 }

@@ -19,35 +19,50 @@ extern const size_t api_v1_route_count;
 bool api_report_id(const struct http_request *req, long long *id, struct dmr_error *err);
 
 /* Handlers of /api/v1/reports (api/v1/reports.c). */
-void api_v1_create_report(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_get_report(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res);
+bool api_v1_create_report(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_get_report(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_search_reports(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 /* Photos (api/v1/photos.c). */
-void api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res);
+bool api_v1_put_photo(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_delete_photo(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 /* The lifecycle (api/v1/lifecycle.c): transitions, history, queues, reference data. */
-void api_v1_transition(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_events(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_queue(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_reject_reasons(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_put_reject_reason(void *app, const struct http_request *req,
-			      struct http_response *res);
-void api_v1_category_delays(void *app, const struct http_request *req,
-			    struct http_response *res);
+bool api_v1_transition(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_events(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_queue(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_reject_reasons(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_put_reject_reason(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_category_delays(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 /* Citizens (api/v1/follow.c): followers and duplicate suggestions. */
-void api_v1_follow(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_unfollow(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_suggestions(void *app, const struct http_request *req, struct http_response *res);
+bool api_v1_follow(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_unfollow(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_suggestions(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 /* The live event stream, Server-Sent Events (api/v1/stream.c). */
-void api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res);
+bool api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 /* For the admins (api/v1/admin.c): the outbox. */
-void api_v1_outbox(void *app, const struct http_request *req, struct http_response *res);
-void api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res);
+bool api_v1_outbox(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
 
 /* The suggestions for a report just created: [] when they cannot be read. */
 json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,
