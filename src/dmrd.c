@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api/app.h"
+#include "api/media.h"
+#include "api/ops.h"
 #include "api/v1/v1.h"
 #include "base/config.h"
 #include "base/log.h"
@@ -18,8 +21,14 @@
 #include "http/server.h"
 #include "notify/outbox.h"
 #include "notify/stream.h"
+#include "web/web.h"
 
 #define DRAIN_SECONDS 10
+
+/* The doors of dmrd; the root takes every path the others do not. */
+static const struct http_mount *const mounts[] = {
+	&api_root_mount, &api_media_mount, &api_v1_mount, &web_mount,
+};
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
 #define PHOTO_NICE 10
 
@@ -71,7 +80,7 @@ int main(void)
 		workpool_destroy(app.photo_workers);
 		return 1;
 	}
-	server = http_server_start(&cfg, api_v1_routes, api_v1_route_count, &app, &err);
+	server = http_server_start(&cfg, mounts, sizeof mounts / sizeof mounts[0], &app, &err);
 	if (!server) {
 		log_error("%s", err.message);
 		stream_hub_destroy(app.stream_hub);

@@ -66,3 +66,14 @@ bool api_photo_get(void *app, const struct http_request *req, struct http_respon
 	return true;
 }
 
+
+static const struct http_route routes[] = {
+	{"GET", "/photos/{}", api_photo_get, false},
+};
+
+/* Photos may be shown by pages of other origins. */
+static const struct http_cors cors = {"If-None-Match"};
+
+const struct http_mount api_media_mount = {
+	"media", "/photos", routes, sizeof routes / sizeof routes[0], http_render_json_error, &cors, 4096,
+};

@@ -11,4 +11,7 @@
 bool api_photo_get(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
 
+/* The door: /photos, JSON errors, CORS open to every origin. */
+extern const struct http_mount api_media_mount;
+
 #endif

@@ -68,3 +68,30 @@ bool api_metrics(void *app, const struct http_request *req, struct http_response
 	free(text);
 	return true;
 }
+
+/* Until the web pages take it, / tells a person where the documentation is. */
+static bool root_page(void *app, const struct http_request *req, struct http_response *res,
+		      struct dmr_error *err)
+{
+	static const char text[] =
+		"Dans ma rue (dmrd)\n\n"
+		"The native API: /api/v1 (docs/api.md and docs/openapi.yaml in the sources).\n"
+		"Health: /healthz, /readyz. Metrics: /metrics.\n";
+
+	(void)app;
+	(void)req;
+	(void)err;
+	http_respond_text(res, 200, "text/plain; charset=utf-8", text, sizeof text - 1);
+	return true;
+}
+
+static const struct http_route routes[] = {
+	{"GET", "/", root_page, false},
+	{"GET", "/healthz", api_healthz, false},
+	{"GET", "/readyz", api_readyz, false},
+	{"GET", "/metrics", api_metrics, false},
+};
+
+const struct http_mount api_root_mount = {
+	"root", "", routes, sizeof routes / sizeof routes[0], http_render_json_error, NULL, 4096,
+};

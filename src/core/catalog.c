@@ -71,7 +71,7 @@ PGresult *catalog_reject_reasons(struct db_pool *pool, struct dmr_error *err)
 static bool require_token(const char *token, struct dmr_error *err)
 {
 	return token || dmr_fail(err, "unauthorized", NULL,
-				 "send an admin token as Authorization: Bearer <token>");
+				 "this needs an admin token");
 }
 
 bool catalog_put_reject_reason(struct db_pool *pool, const char *token, const char *code,

@@ -12,8 +12,8 @@ static bool check_transition(const struct transition_input *in, struct dmr_error
 {
 	if (!in->token)
 		return dmr_fail(err, "unauthorized", NULL,
-				"send an agent's token, or the report's edit_token, as "
-				"Authorization: Bearer <token>");
+				"this needs the token of an agent or contractor of the "
+				"report's service, or the report's edit_token");
 	if (!in->to)
 		return dmr_fail(err, "missing_field", "to", "to (the new status) is required");
 	if (!report_status_known(in->to, strlen(in->to)))

@@ -333,8 +333,8 @@ static bool check_photo_right(struct db_pool *pool, PGconn *conn, long long id,
 
 	if (!token)
 		return dmr_fail(err, "unauthorized", NULL,
-				"send the report's edit_token, or an agent's token for the done "
-				"photo, as Authorization: Bearer <token>");
+				"this needs the report's edit_token, or the token of an agent "
+				"of its service for the done photo");
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	res = db_run(pool, conn, STMT_PHOTO_RIGHT_CHECK, params, err);
 	PQclear(res);

@@ -18,8 +18,8 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
-	const struct http_route *routes;
-	size_t nroutes;
+	const struct http_mount *const *mounts;
+	size_t nmounts;
 	void *app;
 	size_t max_body, max_upload;
 	atomic_int in_flight;
@@ -36,6 +36,7 @@ struct http_stream {
 
 /* One request from its first header to the last byte of its answer. */
 struct exchange {
+	const struct http_mount *mount;
 	struct route_match match;
 	size_t max_body;
 	struct buf body;
@@ -140,6 +141,14 @@ void http_respond_error(struct http_response *res, const struct dmr_error *err)
 			  json_pack("{s:o*}", "error", error));
 }
 
+void http_render_json_error(void *app, const struct http_request *req, struct http_response *res,
+			    const struct dmr_error *err)
+{
+	(void)app;
+	(void)req;
+	http_respond_error(res, err);
+}
+
 void http_respond_stream(struct http_response *res, const char *content_type,
 			 const struct http_stream_source *source, void *cls)
 {
@@ -225,7 +234,8 @@ static struct MHD_Response *stream_response(struct MHD_Connection *conn,
 	return r;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res)
+static enum MHD_Result send_response(struct MHD_Connection *conn, const struct http_mount *mount,
+				     struct http_response *res)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -242,7 +252,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	res->body = NULL;
 	if (res->content_type)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
-	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	if (mount->cors)
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	for (size_t at = 0; at < res->headers.len;) {
 		const char *name = res->headers.s + at;
@@ -258,29 +269,49 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, const char *code,
-				  const char *message, const char *allow)
+/* The request as a renderer or a handler sees it, without its body until it is read. */
+static struct http_request request_of(struct MHD_Connection *conn, const char *url,
+				      const char *method, const struct exchange *ex)
 {
-	struct http_response res = {0};
-	struct dmr_error err;
+	struct http_request req = {
+		.connection = conn,
+		.method = method,
+		.path = url,
+		.body = ex->body.s ? ex->body.s : "",
+		.body_len = ex->body.len,
+	};
 
-	dmr_fail(&err, code, NULL, "%s", message);
-	if (allow)
-		http_add_header(&res, "Allow", allow);
-	http_respond_error(&res, &err);
-	return send_response(conn, &res);
+	for (int i = 0; i < HTTP_MAX_PARAMS; i++)
+		req.params[i] = ex->match.params[i];
+	return req;
 }
 
-static enum MHD_Result send_preflight(struct MHD_Connection *conn, const char *allow)
+/* Answers an error in the form of the request's door. */
+static enum MHD_Result send_error(struct http_server *s, struct MHD_Connection *conn,
+				  const char *url, const char *method, const struct exchange *ex,
+				  const struct dmr_error *err)
+{
+	struct http_request req = request_of(conn, url, method, ex);
+	struct http_response res = {0};
+
+	if (err->http_status == 405)
+		http_add_header(&res, "Allow", ex->match.allow);
+	ex->mount->render_error(s->app, &req, &res, err);
+	return send_response(conn, ex->mount, &res);
+}
+
+static enum MHD_Result send_options(struct MHD_Connection *conn, const struct http_mount *mount,
+				    const char *allow)
 {
 	struct http_response res = {.status = 204};
 
 	http_add_header(&res, "Allow", allow);
-	http_add_header(&res, "Access-Control-Allow-Methods", allow);
-	http_add_header(&res, "Access-Control-Allow-Headers",
-			"Content-Type, Authorization, Idempotency-Key, If-None-Match");
-	http_add_header(&res, "Access-Control-Max-Age", "86400");
-	return send_response(conn, &res);
+	if (mount->cors) {
+		http_add_header(&res, "Access-Control-Allow-Methods", allow);
+		http_add_header(&res, "Access-Control-Allow-Headers", mount->cors->allow_headers);
+		http_add_header(&res, "Access-Control-Max-Age", "86400");
+	}
+	return send_response(conn, mount, &res);
 }
 
 static bool declared_too_large(struct MHD_Connection *conn, size_t max)
@@ -311,27 +342,19 @@ static void append_body(struct exchange *ex, const char *data, size_t size, size
 static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
 				const char *url, const char *method, struct exchange *ex)
 {
-	struct http_request req = {
-		.connection = conn,
-		.method = method,
-		.path = url,
-		.body = ex->body.s ? ex->body.s : "",
-		.body_len = ex->body.len,
-	};
+	struct http_request req = request_of(conn, url, method, ex);
 	struct http_response res = {0};
 	struct dmr_error err;
 
-	for (int i = 0; i < HTTP_MAX_PARAMS; i++)
-		req.params[i] = ex->match.params[i];
 	if (!ex->match.route->handler(s->app, &req, &res, &err)) {
 		http_response_reset(&res);
-		http_respond_error(&res, &err);
+		ex->mount->render_error(s->app, &req, &res, &err);
 	} else if (!res.status || res.header_refused) {
 		dmr_fail(&err, "internal_error", NULL, "the handler gave no whole answer");
 		http_response_reset(&res);
-		http_respond_error(&res, &err);
+		ex->mount->render_error(s->app, &req, &res, &err);
 	}
-	return send_response(conn, &res);
+	return send_response(conn, ex->mount, &res);
 }
 
 /* On routes that take photos, every body but JSON may reach the upload limit. */
@@ -358,28 +381,57 @@ static bool bearer_malformed(struct MHD_Connection *conn)
 	return *auth && !text_token_valid(auth, HTTP_TOKEN_MAX);
 }
 
+/* The door of a path: the longest prefix that is the path or ends where a segment does. */
+static const struct http_mount *mount_of(const struct http_server *s, const char *url)
+{
+	const struct http_mount *best = NULL;
+
+	for (size_t i = 0; i < s->nmounts; i++) {
+		const struct http_mount *m = s->mounts[i];
+		size_t n = strlen(m->prefix);
+
+		if (strncmp(url, m->prefix, n) == 0 && (url[n] == '\0' || url[n] == '/') &&
+		    (!best || n > strlen(best->prefix)))
+			best = m;
+	}
+	return best;
+}
+
+static enum MHD_Result refuse(struct http_server *s, struct MHD_Connection *conn,
+			      const char *url, const char *method, struct exchange *ex,
+			      const char *code, const char *message)
+{
+	struct dmr_error err;
+
+	dmr_fail(&err, code, NULL, "%s", message);
+	return send_error(s, conn, url, method, ex, &err);
+}
+
 /* First call of a request: route it, and answer at once what needs no body. */
 static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn, const char *url,
 			     const char *method, struct exchange *ex)
 {
 	struct route_match *m = &ex->match;
 
-	router_match(s->routes, s->nroutes, method, url, m);
+	ex->mount = mount_of(s, url);
+	router_match(ex->mount->routes, ex->mount->nroutes, method, url, m);
 	if (m->outcome == ROUTE_NO_METHOD && strcmp(method, "OPTIONS") == 0)
-		return send_preflight(conn, m->allow);
+		return send_options(conn, ex->mount, m->allow);
 	if (m->outcome == ROUTE_NO_PATH)
-		return send_error(conn, "not_found", "no such resource", NULL);
+		return refuse(s, conn, url, method, ex, "not_found", "no such resource");
 	if (m->outcome == ROUTE_NO_METHOD)
-		return send_error(conn, "method_not_allowed",
-				  "this resource does not take that method", m->allow);
+		return refuse(s, conn, url, method, ex, "method_not_allowed",
+			      "this resource does not take that method");
 	if (bearer_malformed(conn))
-		return send_error(conn, "unauthorized", "this token is unknown, expired or revoked",
-				  NULL);
-	ex->max_body = carries_photos(conn, m->route) ? s->max_upload : s->max_body;
+		return refuse(s, conn, url, method, ex, "unauthorized",
+			      "this token is unknown, expired or revoked");
+	ex->max_body = carries_photos(conn, m->route) ? s->max_upload
+			: ex->mount->max_body		? ex->mount->max_body
+							: s->max_body;
 	if (declared_too_large(conn, ex->max_body)) {
 		ex->too_large = true;
-		return send_error(conn, "body_too_large",
-				  "the request body is larger than this server accepts", NULL);
+		return refuse(s, conn, url, method, ex, "body_too_large",
+			      "the request body is larger than this server accepts");
 	}
 	return MHD_YES;
 }
@@ -406,8 +458,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (ex->too_large)
-		return send_error(conn, "body_too_large",
-				  "the request body is larger than this server accepts", NULL);
+		return refuse(s, conn, url, method, ex, "body_too_large",
+			      "the request body is larger than this server accepts");
 	return dispatch(s, conn, url, method, ex);
 }
 
@@ -455,8 +507,9 @@ static bool resolve_listen(const struct dmr_config *cfg, struct sockaddr_storage
 	return true;
 }
 
-struct http_server *http_server_start(const struct dmr_config *cfg, const struct http_route *routes,
-				      size_t nroutes, void *app, struct dmr_error *err)
+struct http_server *http_server_start(const struct dmr_config *cfg,
+				      const struct http_mount *const *mounts, size_t nmounts,
+				      void *app, struct dmr_error *err)
 {
 	struct http_server *s = calloc(1, sizeof *s);
 	struct sockaddr_storage addr;
@@ -473,8 +526,13 @@ struct http_server *http_server_start(const struct dmr_config *cfg, const struct
 	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->routes = routes;
-	s->nroutes = nroutes;
+	s->mounts = mounts;
+	s->nmounts = nmounts;
+	if (!mount_of(s, "/")) {
+		dmr_fail(err, "invalid_config", NULL, "no door takes the paths the others leave");
+		free(s);
+		return NULL;
+	}
 	s->app = app;
 	s->max_body = cfg->max_body;
 	s->max_upload = cfg->max_upload;

@@ -67,16 +67,43 @@ void http_stream_wake(struct http_stream *stream);
 
 /*
  * A handler fills res and returns true, or returns false with err, which the server prints
- * in the form of the handler's door.
+ * in the form of the handler's door (its mount's renderer).
  */
 typedef bool (*http_handler)(void *app, const struct http_request *req,
 			     struct http_response *res, struct dmr_error *err);
 
 struct http_route {
 	const char *method;
-	const char *pattern; /* "/api/v1/reports/{}": {} matches one path segment */
+	const char *pattern; /* "/api/v1/reports/{}": see http/router.h */
 	http_handler handler;
-	bool upload; /* bodies other than JSON may reach DMR_MAX_UPLOAD, not DMR_MAX_BODY */
+	bool upload; /* bodies other than JSON may reach DMR_MAX_UPLOAD, not the mount's limit */
+};
+
+/* How a door prints an error: JSON, an Open311 error list, an HTML page. */
+typedef void (*http_error_renderer)(void *app, const struct http_request *req,
+				    struct http_response *res, const struct dmr_error *err);
+
+/*
+ * A door's cross-origin policy: its answers carry Access-Control-Allow-Origin: *, and a
+ * preflight (OPTIONS) allows these request headers.
+ */
+struct http_cors {
+	const char *allow_headers;
+};
+
+/*
+ * A door: the paths under a prefix, its routes, its error form, its CORS policy and its body
+ * limit. The server answers 404, 405, 413 and a malformed token's 401 with the door's
+ * renderer, before any handler runs.
+ */
+struct http_mount {
+	const char *name;   /* in the metrics and the access log */
+	const char *prefix; /* "/api/v1": that path and those below it; "": every other path */
+	const struct http_route *routes;
+	size_t nroutes;
+	http_error_renderer render_error;
+	const struct http_cors *cors; /* NULL: no CORS headers */
+	size_t max_body;              /* 0: DMR_MAX_BODY */
 };
 
 /* Query-string argument (decoded) or header value, NULL when absent. */
@@ -110,14 +137,25 @@ void http_respond_text(struct http_response *res, int status, const char *conten
 /* Drops what the response holds (body, headers): it starts again from {0}. */
 void http_response_reset(struct http_response *res);
 
-/* The JSON error body of docs/api.md, with the error's status (500 when it has none). */
+/*
+ * The JSON error form of docs/api.md, {"error": {"code", "message", "field", ...details}},
+ * with the error's status, Retry-After for a 503 and WWW-Authenticate for a 401.
+ */
 void http_respond_error(struct http_response *res, const struct dmr_error *err);
+
+/* http_respond_error as the renderer of a door. */
+void http_render_json_error(void *app, const struct http_request *req, struct http_response *res,
+			    const struct dmr_error *err);
 
 struct http_server;
 
-/* Starts listening; NULL with err when the address cannot be bound. */
-struct http_server *http_server_start(const struct dmr_config *cfg, const struct http_route *routes,
-				      size_t nroutes, void *app, struct dmr_error *err);
+/*
+ * Starts listening for the doors of mounts (which must outlive the server; one of them, the
+ * root, has the prefix ""); NULL with err when the address cannot be bound.
+ */
+struct http_server *http_server_start(const struct dmr_config *cfg,
+				      const struct http_mount *const *mounts, size_t nmounts,
+				      void *app, struct dmr_error *err);
 
 /*
  * Stops accepting connections, lets in-flight requests finish (up to drain_seconds), then

@@ -421,7 +421,7 @@ void notifier_stop(struct notifier *n)
 static bool require_token(const char *token, struct dmr_error *err)
 {
 	return token || dmr_fail(err, "unauthorized", NULL,
-				 "send an admin token as Authorization: Bearer <token>");
+				 "this needs an admin token");
 }
 
 PGresult *outbox_list(struct db_pool *pool, const char *token, const char *state,

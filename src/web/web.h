@@ -3,21 +3,35 @@
 
 /*
  * Web pages, server-rendered in French from templates/pages/ (notify/template.h escapes every
- * value). Today: the pages of the links in e-mails, which confirm an address or a follow and
- * unsubscribe. A GET only shows a page with a button; the POST of that button (or a mail
- * client's one-click POST, RFC 8058) acts, so that a link checker fetching the link changes
- * nothing.
+ * value). Today: the pages of the links in e-mails (email.c), which confirm an address or a
+ * follow and unsubscribe. A GET only shows a page with a button; the POST of that button (or
+ * a mail client's one-click POST, RFC 8058) acts, so that a link checker fetching the link
+ * changes nothing. Errors are pages too.
  */
 
+#include <jansson.h>
+
+#include "api/app.h"
 #include "http/server.h"
 
+/* The door: /email, HTML errors, no CORS, small bodies. */
+extern const struct http_mount web_mount;
+
+/*
+ * Answers the page `name` of templates/pages/ with these values (their reference is taken):
+ * never cached, never framed, never sending its address on (a page may carry a token).
+ */
+bool web_respond_page(struct dmr_app *a, struct http_response *res, int status,
+		      const char *name, json_t *vars, struct dmr_error *err);
+
+/* The pages of the links of e-mails (email.c). */
 bool web_email_confirm_page(void *app, const struct http_request *req, struct http_response *res,
-		struct dmr_error *err);
+			    struct dmr_error *err);
 bool web_email_confirm(void *app, const struct http_request *req, struct http_response *res,
-		struct dmr_error *err);
-bool web_email_unsubscribe_page(void *app, const struct http_request *req, struct http_response *res,
-		struct dmr_error *err);
+		       struct dmr_error *err);
+bool web_email_unsubscribe_page(void *app, const struct http_request *req,
+				struct http_response *res, struct dmr_error *err);
 bool web_email_unsubscribe(void *app, const struct http_request *req, struct http_response *res,
-		struct dmr_error *err);
+			   struct dmr_error *err);
 
 #endif

@@ -115,8 +115,7 @@ static bool parse_queue(const struct http_request *req, struct queue_query *q,
 	q->token = http_bearer_token(req);
 	if (!q->token)
 		return dmr_fail(err, "unauthorized", NULL,
-				"queues need an agent's, contractor's or supervisor's token as "
-				"Authorization: Bearer <token>");
+				"queues need an agent's, contractor's or supervisor's token");
 	if (!query_text(req, "service", &q->service, err) ||
 	    !query_text(req, "sector", &q->sector, err) ||
 	    !query_text(req, "status", &q->statuses, err) ||

@@ -9,9 +9,6 @@
 #include "core/catalog.h"
 #include "base/text.h"
 #include "http/query.h"
-#include "api/media.h"
-#include "api/ops.h"
-#include "web/web.h"
 
 static json_t *category_tree(const PGresult *rows)
 {
@@ -137,9 +134,41 @@ static bool route_preview(void *app, const struct http_request *req,
 	return true;
 }
 
-const struct http_route api_v1_routes[] = {
-	{"GET", "/healthz", api_healthz, false},
-	{"GET", "/readyz", api_readyz, false},
+/* Where a person who opens /api/v1 finds the documentation. */
+static bool index_page(void *app, const struct http_request *req, struct http_response *res,
+		       struct dmr_error *err)
+{
+	(void)app;
+	(void)req;
+	(void)err;
+	http_respond_json(res, 200,
+			  json_pack("{s:s, s:[s, s], s:[s, s, s, s]}", "api",
+				    "Dans ma rue, native API v1", "docs", "docs/api.md",
+				    "docs/openapi.yaml", "start", "/api/v1/categories",
+				    "/api/v1/services", "/api/v1/reports", "/api/v1/reject-reasons"));
+	return true;
+}
+
+/*
+ * The error form of docs/api.md. A 401 says how a token is sent: the core's message names
+ * which token, the door how.
+ */
+static void render_error(void *app, const struct http_request *req, struct http_response *res,
+			 const struct dmr_error *err)
+{
+	struct dmr_error e = *err;
+	size_t used = strlen(e.message);
+
+	(void)app;
+	(void)req;
+	if (err->http_status == 401)
+		snprintf(e.message + used, sizeof e.message - used,
+			 " (send it as Authorization: Bearer <token>)");
+	http_respond_error(res, &e);
+}
+
+static const struct http_route routes[] = {
+	{"GET", "/api/v1", index_page, false},
 	{"GET", "/api/v1/categories", categories, false},
 	{"GET", "/api/v1/services", services, false},
 	{"GET", "/api/v1/areas", areas, false},
@@ -158,15 +187,14 @@ const struct http_route api_v1_routes[] = {
 	{"GET", "/api/v1/events/stream", api_v1_event_stream, false},
 	{"GET", "/api/v1/outbox", api_v1_outbox, false},
 	{"POST", "/api/v1/outbox/{}/retry", api_v1_outbox_retry, false},
-	{"GET", "/metrics", api_metrics, false},
 	{"GET", "/api/v1/reject-reasons", api_v1_reject_reasons, false},
 	{"PUT", "/api/v1/reject-reasons/{}", api_v1_put_reject_reason, false},
 	{"PUT", "/api/v1/categories/{}/delays", api_v1_category_delays, false},
-	{"GET", "/photos/{}", api_photo_get, false},
-	{"GET", "/email/confirm", web_email_confirm_page, false},
-	{"POST", "/email/confirm", web_email_confirm, false},
-	{"GET", "/email/unsubscribe", web_email_unsubscribe_page, false},
-	{"POST", "/email/unsubscribe", web_email_unsubscribe, false},
 };
 
-const size_t api_v1_route_count = sizeof api_v1_routes / sizeof api_v1_routes[0];
+static const struct http_cors cors = {
+	"Content-Type, Authorization, Idempotency-Key, If-None-Match, Last-Event-ID"};
+
+const struct http_mount api_v1_mount = {
+	"v1", "/api/v1", routes, sizeof routes / sizeof routes[0], render_error, &cors, 0,
+};

@@ -37,8 +37,7 @@ static int stream_services(struct dmr_app *a, const char *token, const char *ser
 
 	if (!token) {
 		dmr_fail(err, "unauthorized", NULL,
-			 "the stream needs an agent's, contractor's or supervisor's token as "
-			 "Authorization: Bearer <token>");
+			 "the stream needs an agent's, contractor's or supervisor's token");
 		return -1;
 	}
 	res = db_query(a->pool, STMT_STREAM_SCOPE, params, err);

@@ -12,8 +12,8 @@
 #include "api/app.h"
 #include "http/server.h"
 
-extern const struct http_route api_v1_routes[];
-extern const size_t api_v1_route_count;
+/* The door: /api/v1 and below, JSON errors, CORS open to every origin. */
+extern const struct http_mount api_v1_mount;
 
 /* The report id of the path's first segment; 404 when it cannot be one. */
 bool api_report_id(const struct http_request *req, long long *id, struct dmr_error *err);
