@@ -6,8 +6,8 @@
  *
  *   DMR_LISTEN      host:port to listen on            (127.0.0.1:8080; [::1]:8080 for IPv6)
  *   DMR_DATABASE    libpq conninfo or URI             ("dbname=dansmarue")
- *   DMR_THREADS     HTTP worker threads               (8)
- *   DMR_DB_POOL     PostgreSQL connections            (same as DMR_THREADS)
+ *   DMR_THREADS     HTTP event threads                (8)
+ *   DMR_DB_POOL     PostgreSQL connections, and handler workers (same as DMR_THREADS)
  *   DMR_MAX_BODY    largest request body, in bytes    (1048576)
  *   DMR_MAX_UPLOAD  largest body carrying photos      (50331648: three 15 MB photos and more)
  *   DMR_PHOTO_THREADS  photo workers, lower priority  (the number of online CPUs)

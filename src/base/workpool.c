@@ -7,28 +7,20 @@
 
 #include "base/log.h"
 
-/* Lives on the caller's stack for as long as workpool_run waits for it. */
-struct job {
-	void (*fn)(void *arg);
-	void *arg;
-	bool done;
-	struct job *next;
-};
-
 struct workpool {
 	pthread_mutex_t lock;
 	pthread_cond_t queued;
 	pthread_cond_t finished;
-	struct job *head, *tail;
+	struct workpool_job *head, *tail;
 	bool stopping;
 	int nice;
 	int count;
 	pthread_t *threads;
 };
 
-static struct job *next_job(struct workpool *pool)
+static struct workpool_job *next_job(struct workpool *pool)
 {
-	struct job *job;
+	struct workpool_job *job;
 
 	pthread_mutex_lock(&pool->lock);
 	while (!pool->head && !pool->stopping)
@@ -46,13 +38,17 @@ static struct job *next_job(struct workpool *pool)
 static void *worker(void *arg)
 {
 	struct workpool *pool = arg;
-	struct job *job;
+	struct workpool_job *job;
 
 	/* Per thread on Linux: PRIO_PROCESS with a thread id lowers only this thread. */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), pool->nice) != 0)
-		log_warn("photo worker keeps its priority: setpriority failed");
+		log_warn("worker keeps its priority: setpriority failed");
 	while ((job = next_job(pool))) {
+		bool waiter = job->waiter; /* read first: a submitted job may be gone after fn */
+
 		job->fn(job->arg);
+		if (!waiter)
+			continue;
 		pthread_mutex_lock(&pool->lock);
 		job->done = true;
 		pthread_cond_broadcast(&pool->finished);
@@ -86,19 +82,35 @@ struct workpool *workpool_create(int threads, int nice)
 	return pool;
 }
 
+/* Appends the job to the queue; the caller holds the lock. */
+static void enqueue(struct workpool *pool, struct workpool_job *job)
+{
+	job->next = NULL;
+	if (pool->tail)
+		pool->tail->next = job;
+	else
+		pool->head = job;
+	pool->tail = job;
+	pthread_cond_signal(&pool->queued);
+}
+
 void workpool_run(struct workpool *pool, void (*fn)(void *arg), void *arg)
 {
-	struct job job = {.fn = fn, .arg = arg};
+	struct workpool_job job = {.fn = fn, .arg = arg, .waiter = true};
 
 	pthread_mutex_lock(&pool->lock);
-	if (pool->tail)
-		pool->tail->next = &job;
-	else
-		pool->head = &job;
-	pool->tail = &job;
-	pthread_cond_signal(&pool->queued);
+	enqueue(pool, &job);
 	while (!job.done)
 		pthread_cond_wait(&pool->finished, &pool->lock);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void workpool_submit(struct workpool *pool, struct workpool_job *job)
+{
+	job->waiter = false;
+	job->done = false;
+	pthread_mutex_lock(&pool->lock);
+	enqueue(pool, job);
 	pthread_mutex_unlock(&pool->lock);
 }
 

@@ -14,6 +14,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "base/workpool.h"
 #include "http/router.h"
 
 struct http_server {
@@ -22,6 +23,7 @@ struct http_server {
 	size_t nmounts;
 	void *app;
 	size_t max_body, max_upload;
+	struct workpool *handlers; /* where handlers run, off the event threads */
 	atomic_int in_flight;
 };
 
@@ -34,13 +36,23 @@ struct http_stream {
 	bool woken;     /* a wake-up came while the connection was not suspended */
 };
 
-/* One request from its first header to the last byte of its answer. */
+/*
+ * One request from its first header to the last byte of its answer. Once its body is in,
+ * its connection is suspended and its handler runs on a handler worker, which fills res and
+ * resumes the connection; libmicrohttpd then calls on_request again, which sends res.
+ */
 struct exchange {
+	struct http_server *server;
+	struct MHD_Connection *conn;
+	const char *url, *method; /* libmicrohttpd keeps them for the request's life */
 	const struct http_mount *mount;
 	struct route_match match;
 	size_t max_body;
 	struct buf body;
 	bool too_large;
+	atomic_bool answered; /* res is ready: the handler has run */
+	struct http_response res;
+	struct workpool_job job;
 };
 
 const char *http_query(const struct http_request *req, const char *name)
@@ -244,6 +256,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const struct h
 		r = stream_response(conn, res);
 	else
 		r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+	res->stream = NULL; /* handed over: stream_response releases it in every case */
 	if (!r) {
 		free(res->body);
 		buf_free(&res->headers);
@@ -339,22 +352,37 @@ static void append_body(struct exchange *ex, const char *data, size_t size, size
 	}
 }
 
-static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
-				const char *url, const char *method, struct exchange *ex)
+/* On a handler worker: runs the handler, then hands the connection back to its event thread. */
+static void run_handler(void *arg)
 {
-	struct http_request req = request_of(conn, url, method, ex);
-	struct http_response res = {0};
+	struct exchange *ex = arg;
+	struct http_server *s = ex->server;
+	struct http_request req = request_of(ex->conn, ex->url, ex->method, ex);
 	struct dmr_error err;
 
-	if (!ex->match.route->handler(s->app, &req, &res, &err)) {
-		http_response_reset(&res);
-		ex->mount->render_error(s->app, &req, &res, &err);
-	} else if (!res.status || res.header_refused) {
+	if (!ex->match.route->handler(s->app, &req, &ex->res, &err)) {
+		http_response_reset(&ex->res);
+		ex->mount->render_error(s->app, &req, &ex->res, &err);
+	} else if (!ex->res.status || ex->res.header_refused) {
 		dmr_fail(&err, "internal_error", NULL, "the handler gave no whole answer");
-		http_response_reset(&res);
-		ex->mount->render_error(s->app, &req, &res, &err);
+		http_response_reset(&ex->res);
+		ex->mount->render_error(s->app, &req, &ex->res, &err);
 	}
-	return send_response(conn, ex->mount, &res);
+	atomic_store(&ex->answered, true);
+	/* The last touch of ex here: once resumed, the event thread may finish and free it. */
+	MHD_resume_connection(ex->conn);
+}
+
+/*
+ * The body is in: the connection waits, suspended (its event thread serves the others), while
+ * a handler worker runs the handler.
+ */
+static enum MHD_Result dispatch(struct http_server *s, struct exchange *ex)
+{
+	ex->job = (struct workpool_job){.fn = run_handler, .arg = ex};
+	MHD_suspend_connection(ex->conn);
+	workpool_submit(s->handlers, &ex->job);
+	return MHD_YES;
 }
 
 /* On routes that take photos, every body but JSON may reach the upload limit. */
@@ -449,9 +477,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!ex)
 			return MHD_NO;
 		*state = ex;
+		ex->server = s;
+		ex->conn = conn;
+		ex->url = url;
+		ex->method = method;
 		atomic_fetch_add(&s->in_flight, 1);
 		return begin(s, conn, url, method, ex);
 	}
+	if (atomic_load(&ex->answered))
+		return send_response(conn, ex->mount, &ex->res);
 	if (*upload_size) {
 		append_body(ex, upload, *upload_size, ex->max_body);
 		*upload_size = 0;
@@ -460,7 +494,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (ex->too_large)
 		return refuse(s, conn, url, method, ex, "body_too_large",
 			      "the request body is larger than this server accepts");
-	return dispatch(s, conn, url, method, ex);
+	return dispatch(s, ex);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
@@ -473,6 +507,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	(void)why;
 	if (!ex)
 		return;
+	/* An answer made but never sent: the connection went first. */
+	if (ex->res.stream)
+		ex->res.stream->closed(ex->res.stream_cls);
+	http_response_reset(&ex->res);
 	buf_free(&ex->body);
 	free(ex);
 	*state = NULL;
@@ -536,6 +574,13 @@ struct http_server *http_server_start(const struct dmr_config *cfg,
 	s->app = app;
 	s->max_body = cfg->max_body;
 	s->max_upload = cfg->max_upload;
+	/* As many handlers at once as database connections: more would only wait for one. */
+	s->handlers = workpool_create(cfg->db_pool, 0);
+	if (!s->handlers) {
+		dmr_fail(err, "out_of_memory", NULL, "cannot start the handler workers");
+		free(s);
+		return NULL;
+	}
 	s->daemon = MHD_start_daemon(
 		flags, cfg->listen_port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -548,6 +593,7 @@ struct http_server *http_server_start(const struct dmr_config *cfg,
 	if (!s->daemon) {
 		dmr_fail(err, "listen_failed", "DMR_LISTEN", "cannot listen on %s:%u",
 			 cfg->listen_host, cfg->listen_port);
+		workpool_destroy(s->handlers);
 		free(s);
 		return NULL;
 	}
@@ -564,6 +610,8 @@ void http_server_stop(struct http_server *s, int drain_seconds)
 		nanosleep(&step, NULL);
 		waited_ms += 20;
 	}
+	/* Handlers still running resume their connections: they end before the daemon does. */
+	workpool_destroy(s->handlers);
 	MHD_stop_daemon(s->daemon);
 	free(s);
 }

@@ -2,9 +2,13 @@
 in its own form (JSON for the API, operations and photos; HTML pages for /email), with its
 own CORS policy and body limit; / and /api/v1 point a person to the documentation."""
 
+import subprocess
+import threading
+
 import pytest
 
-from harness import API, assert_error, raw_exchange
+import harness
+from harness import API, assert_error, bearer, raw_exchange, report_here
 
 V1_HEADERS = "Content-Type, Authorization, Idempotency-Key, If-None-Match, Last-Event-ID"
 
@@ -84,3 +88,41 @@ def test_the_start_points_to_the_docs(client):
     r = client.get(API)
     assert r.status == 200 and "docs/api.md" in r.body["docs"], r
     assert all(client.get(path).status == 200 for path in r.body["start"]), r.body
+
+
+def test_a_request_waiting_for_the_database_holds_no_event_thread(nodes, token):
+    """One event thread: a transition waits for a row that a transaction holds locked, and
+    meanwhile other requests are answered; the held one is answered once the lock goes."""
+    node = nodes(DMR_THREADS="1", DMR_DB_POOL="4")
+    c = node.client()
+    rep = report_here(c)
+    holder = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                               "-d", harness.env("DMR_DATABASE")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    held = {}
+    try:
+        holder.stdin.write(f"BEGIN;\nSELECT 'locked' FROM report WHERE id = {rep['id']}"
+                           f" FOR UPDATE;\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "locked"
+
+        def transition():
+            held["answer"] = node.client(timeout=60).post(
+                f"{API}/reports/{rep['id']}/transitions", {"to": "acknowledged"},
+                headers=bearer(token("agent", "Ramen")))
+
+        waiting = threading.Thread(target=transition)
+        waiting.start()
+        harness.wait_until("the transition waiting for the lock", lambda: harness.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE '%dmr_transition%'") == "1")
+        for path in ("/healthz", f"{API}/categories", f"{API}/reports/{rep['id']}"):
+            assert node.client(timeout=10).get(path).status == 200, path
+        assert waiting.is_alive() and "answer" not in held, "the held request was answered"
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        waiting.join(timeout=30)
+        assert held["answer"].status == 200, held
+    finally:
+        holder.kill()
+        holder.wait()

@@ -228,7 +228,10 @@ def test_the_creation_answer_suggests_the_others(client, new_report, spot, cat_a
     got = [x["id"] for x in second["suggestions"]]
     assert first["id"] in got and second["id"] not in got, got
     listed = [x["id"] for x in suggestions(client, plat, plon, cat_a["id"])]
-    assert got == [i for i in listed if i != second["id"]], (got, listed)
+    others = [i for i in listed if i != second["id"]]
+    # The same order; with five others or more nearby, the answer has one more than the
+    # list (which gives five, the new report among them).
+    assert got[:len(others)] == others and len(got) <= 5, (got, listed)
 
 
 SUGGESTION_ERRORS = [

@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -33,6 +34,40 @@ static void *caller(void *arg)
 	return NULL;
 }
 
+/* A submitted job, which frees itself when it has run: the worker must not touch it after. */
+struct owned_job {
+	struct workpool_job job;
+	atomic_int *count;
+};
+
+static void owned(void *arg)
+{
+	struct owned_job *o = arg;
+
+	atomic_fetch_add(o->count, 1);
+	free(o);
+}
+
+static void test_submit(void)
+{
+	struct workpool *pool = workpool_create(3, 0);
+	atomic_int count = 0;
+	bool queued = true;
+
+	for (int i = 0; i < 300 && queued; i++) {
+		struct owned_job *o = malloc(sizeof *o);
+
+		queued = o != NULL;
+		if (o) {
+			*o = (struct owned_job){.job = {.fn = owned, .arg = o}, .count = &count};
+			workpool_submit(pool, &o->job);
+		}
+	}
+	workpool_destroy(pool);
+	ok(queued && atomic_load(&count) == 300,
+	   "300 submitted jobs ran before the pool ended, each freeing itself");
+}
+
 int main(void)
 {
 	struct workpool *pool = workpool_create(2, 10);
@@ -54,5 +89,6 @@ int main(void)
 	workpool_destroy(pool);
 	workpool_destroy(NULL);
 	ok(1, "destroying the pool, and NULL, returns");
+	test_submit();
 	return tap_done();
 }
