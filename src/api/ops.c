@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "api/app.h"
+#include "base/buf.h"
 #include "core/catalog.h"
 #include "notify/outbox.h"
 
@@ -29,14 +30,30 @@ bool api_readyz(void *app, const struct http_request *req, struct http_response 
 	return true;
 }
 
-/* One gauge per (state, channel) row of outbox_stats, its value from column col. */
-static void print_gauge(FILE *out, const PGresult *stats, const char *name, const char *help,
-			int col)
+/* The outbox per state and channel: how many messages, and the age of the oldest. */
+static void outbox_gauges(struct buf *out, const struct db_rows *stats)
 {
-	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	for (int i = 0; i < PQntuples(stats); i++)
-		fprintf(out, "%s{state=\"%s\",channel=\"%s\"} %s\n", name, PQgetvalue(stats, i, 0),
-			PQgetvalue(stats, i, 1), PQgetvalue(stats, i, col));
+	static const char *const names[2] = {"dmr_outbox_messages", "dmr_outbox_oldest_seconds"};
+	static const char *const help[2] = {"Notifications in the outbox.",
+					    "Age of the oldest message in each state."};
+	struct outbox_stat st;
+	char line[256];
+
+	for (int g = 0; g < 2; g++) {
+		snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s gauge\n", names[g], help[g],
+			 names[g]);
+		buf_puts(out, line);
+		for (int i = 0; i < stats->count; i++) {
+			outbox_stat_read(stats, i, &st);
+			if (g == 0)
+				snprintf(line, sizeof line, "%s{state=\"%s\",channel=\"%s\"} %lld\n",
+					 names[g], st.state, st.channel, st.messages);
+			else
+				snprintf(line, sizeof line, "%s{state=\"%s\",channel=\"%s\"} %.3f\n",
+					 names[g], st.state, st.channel, st.oldest_seconds);
+			buf_puts(out, line);
+		}
+	}
 }
 
 /* Prometheus text format: the outbox by state and channel. No personal data. */
@@ -44,28 +61,20 @@ bool api_metrics(void *app, const struct http_request *req, struct http_response
 		 struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	PGresult *stats = outbox_stats(a->pool, err);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
+	struct db_rows stats;
+	struct buf text = {0};
 
 	(void)req;
-	if (!stats)
+	if (!outbox_stats(a->pool, &stats, err))
 		return false;
-	out = open_memstream(&text, &len);
-	if (out) {
-		print_gauge(out, stats, "dmr_outbox_messages", "Notifications in the outbox.", 2);
-		print_gauge(out, stats, "dmr_outbox_oldest_seconds",
-			    "Age of the oldest message in each state.", 3);
-		fclose(out);
+	outbox_gauges(&text, &stats);
+	db_rows_free(&stats);
+	if (text.failed) {
+		buf_free(&text);
+		return dmr_fail(err, "internal_error", NULL, "out of memory");
 	}
-	PQclear(stats);
-	if (!text) {
-		dmr_fail(err, "internal_error", NULL, "out of memory");
-		return false;
-	}
-	http_respond_text(res, 200, "text/plain; version=0.0.4", text, len);
-	free(text);
+	http_respond_text(res, 200, "text/plain; version=0.0.4", text.s, text.len);
+	buf_free(&text);
 	return true;
 }
 

@@ -1,6 +1,7 @@
 #include "core/catalog.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,14 +9,34 @@
 #include "core/report.h"
 #include "db/statements.h"
 
-PGresult *catalog_categories(struct db_pool *pool, struct dmr_error *err)
+bool catalog_categories(struct db_pool *pool, struct db_rows *out, struct dmr_error *err)
 {
-	return db_query(pool, STMT_CATEGORIES, NULL, err);
+	return db_rows_query(pool, STMT_CATEGORIES, NULL, out, err);
 }
 
-PGresult *catalog_services(struct db_pool *pool, struct dmr_error *err)
+void category_view_read(const struct db_rows *rows, int i, struct category_view *v)
 {
-	return db_query(pool, STMT_SERVICES, NULL, err);
+	const PGresult *r = rows->res;
+
+	v->id = atoi(PQgetvalue(r, i, 0));
+	v->parent_id = PQgetisnull(r, i, 1) ? 0 : atoi(PQgetvalue(r, i, 1));
+	v->label = PQgetvalue(r, i, 2);
+	v->service_code = db_value(r, i, 3);
+	v->agent_only = PQgetvalue(r, i, 4)[0] == 't';
+	v->sla_hours = atoi(PQgetvalue(r, i, 5));
+	v->duplicate_radius_m = strtod(PQgetvalue(r, i, 6), NULL);
+}
+
+bool catalog_services(struct db_pool *pool, struct db_rows *out, struct dmr_error *err)
+{
+	return db_rows_query(pool, STMT_SERVICES, NULL, out, err);
+}
+
+void service_view_read(const struct db_rows *rows, int i, struct service_view *v)
+{
+	v->code = PQgetvalue(rows->res, i, 0);
+	v->name = PQgetvalue(rows->res, i, 1);
+	v->kind = PQgetvalue(rows->res, i, 2);
 }
 
 bool catalog_area_kind_known(const char *kind)
@@ -36,23 +57,35 @@ PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct d
 	return db_query(pool, STMT_AREAS_GEOJSON, params, err);
 }
 
-PGresult *catalog_route_preview(struct db_pool *pool, long long category_id, double lat,
-				double lon, struct dmr_error *err)
+bool catalog_route_preview(struct db_pool *pool, long long category_id, double lat,
+			   double lon, struct db_rows *out, struct dmr_error *err)
 {
 	char category[24], lat_text[32], lon_text[32];
 	const char *params[3] = {category, lon_text, lat_text};
 
-	if (category_id <= 0 || category_id > INT32_MAX) {
-		dmr_fail(err, "unknown_category", "category_id", "no sub-category has id %lld",
-			 category_id);
-		return NULL;
-	}
+	if (category_id <= 0 || category_id > INT32_MAX)
+		return dmr_fail(err, "unknown_category", "category_id",
+				"no sub-category has id %lld", category_id);
 	if (!report_check_coordinates(lat, lon, err))
-		return NULL;
+		return false;
 	snprintf(category, sizeof category, "%lld", category_id);
 	snprintf(lat_text, sizeof lat_text, "%.17g", lat);
 	snprintf(lon_text, sizeof lon_text, "%.17g", lon);
-	return db_query(pool, STMT_ROUTE_PREVIEW, params, err);
+	return db_rows_query(pool, STMT_ROUTE_PREVIEW, params, out, err);
+}
+
+void route_view_read(const struct db_rows *rows, struct route_view *v)
+{
+	const PGresult *r = rows->res;
+
+	v->service_code = PQgetvalue(r, 0, 0);
+	v->service_name = PQgetvalue(r, 0, 1);
+	v->sector_code = db_value(r, 0, 2);
+	v->sector_name = db_value(r, 0, 3);
+	v->arrondissement = atoi(PQgetvalue(r, 0, 4));
+	v->rule = PQgetvalue(r, 0, 5);
+	v->has_distance = !PQgetisnull(r, 0, 6);
+	v->distance_m = v->has_distance ? strtod(PQgetvalue(r, 0, 6), NULL) : 0;
 }
 
 bool catalog_ping(struct db_pool *pool, struct dmr_error *err)
@@ -63,9 +96,15 @@ bool catalog_ping(struct db_pool *pool, struct dmr_error *err)
 	return res != NULL;
 }
 
-PGresult *catalog_reject_reasons(struct db_pool *pool, struct dmr_error *err)
+bool catalog_reject_reasons(struct db_pool *pool, struct db_rows *out, struct dmr_error *err)
 {
-	return db_query(pool, STMT_REJECT_REASONS, NULL, err);
+	return db_rows_query(pool, STMT_REJECT_REASONS, NULL, out, err);
+}
+
+void reject_reason_view_read(const struct db_rows *rows, int i, struct reject_reason_view *v)
+{
+	v->code = PQgetvalue(rows->res, i, 0);
+	v->label = PQgetvalue(rows->res, i, 1);
 }
 
 static bool require_token(const char *token, struct dmr_error *err)

@@ -2,9 +2,9 @@
 #define DMR_CORE_CATALOG_H
 
 /*
- * Reference data read by every front door: the category tree, the services, the areas, and
- * the routing preview. Results are PGresults owned by the caller (PQclear), whose columns are
- * documented on each function.
+ * Reference data read by every front door: the category tree, the services, the areas, the
+ * rejection reasons and the routing preview. Lists come as struct db_rows (db/pool.h), read
+ * row by row into typed views that point into them.
  */
 
 #include <libpq-fe.h>
@@ -13,16 +13,27 @@
 #include "base/error.h"
 #include "db/pool.h"
 
-/*
- * Active categories, each top category followed by its children.
- * Columns: id, parent_id (NULL for a top category), label, service code, agent_only (t/f),
- * sla_hours and duplicate_radius_m (the category's own, else its top category's, else the
- * defaults: 168 hours, 50 m).
- */
-PGresult *catalog_categories(struct db_pool *pool, struct dmr_error *err);
+struct category_view {
+	int id;
+	int parent_id;            /* 0 for a top category */
+	const char *label;
+	const char *service_code; /* NULL for a top category */
+	bool agent_only;
+	int sla_hours;            /* its own, else its top category's, else 168 */
+	double duplicate_radius_m; /* its own, else its top category's, else 50 */
+};
 
-/* Columns: code, name, kind. */
-PGresult *catalog_services(struct db_pool *pool, struct dmr_error *err);
+/* Active categories, each top category followed by its children. */
+bool catalog_categories(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
+void category_view_read(const struct db_rows *rows, int i, struct category_view *v);
+
+struct service_view {
+	const char *code, *name, *kind; /* kind: direction, contractor or external */
+};
+
+/* The active services, by code. */
+bool catalog_services(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
+void service_view_read(const struct db_rows *rows, int i, struct service_view *v);
 
 /* One row, one column: the GeoJSON FeatureCollection of the areas of that kind. */
 PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct dmr_error *err);
@@ -30,16 +41,30 @@ PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct d
 /* True for the area kinds the catalogue serves. */
 bool catalog_area_kind_known(const char *kind);
 
+struct route_view {
+	const char *service_code, *service_name;
+	const char *sector_code, *sector_name; /* NULL without sector */
+	int arrondissement;
+	const char *rule;
+	bool has_distance; /* nearest_sector: the distance to the sector */
+	double distance_m;
+};
+
 /*
  * What routing would decide for that category and position, stored nowhere; agent-only
- * categories are allowed. Columns: service code, service name, sector code, sector name
- * (NULL without sector), arrondissement, rule, distance_m (NULL unless nearest_sector).
+ * categories are allowed. One row.
  */
-PGresult *catalog_route_preview(struct db_pool *pool, long long category_id, double lat,
-				double lon, struct dmr_error *err);
+bool catalog_route_preview(struct db_pool *pool, long long category_id, double lat,
+			   double lon, struct db_rows *out, struct dmr_error *err);
+void route_view_read(const struct db_rows *rows, struct route_view *v);
 
-/* The active rejection reasons. Columns: code, label. */
-PGresult *catalog_reject_reasons(struct db_pool *pool, struct dmr_error *err);
+struct reject_reason_view {
+	const char *code, *label;
+};
+
+/* The active rejection reasons, by code. */
+bool catalog_reject_reasons(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
+void reject_reason_view_read(const struct db_rows *rows, int i, struct reject_reason_view *v);
 
 /*
  * Creates or updates a rejection reason, for an admin token (401/403); *created says which.

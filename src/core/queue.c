@@ -79,10 +79,17 @@ bool queue_list(struct db_pool *pool, const struct queue_query *q, struct report
 	return true;
 }
 
-PGresult *queue_counts(struct db_pool *pool, const struct queue_query *q,
-		       struct dmr_error *err)
+bool queue_counts(struct db_pool *pool, const struct queue_query *q, struct db_rows *out,
+		  struct dmr_error *err)
 {
 	const char *params[3] = {q->token, q->service, q->sector};
 
-	return db_query(pool, STMT_QUEUE_COUNTS, params, err);
+	return db_rows_query(pool, STMT_QUEUE_COUNTS, params, out, err);
+}
+
+void queue_count_read(const struct db_rows *rows, int i, struct queue_count *c)
+{
+	c->status = PQgetvalue(rows->res, i, 0);
+	c->total = strtoll(PQgetvalue(rows->res, i, 1), NULL, 10);
+	c->overdue = strtoll(PQgetvalue(rows->res, i, 2), NULL, 10);
 }

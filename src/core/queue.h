@@ -32,8 +32,15 @@ struct queue_query {
 bool queue_list(struct db_pool *pool, const struct queue_query *q, struct report_rows *out,
 		struct dmr_error *err);
 
-/* Per open status, in lifecycle order. Columns: status, total, overdue. */
-PGresult *queue_counts(struct db_pool *pool, const struct queue_query *q,
-		       struct dmr_error *err);
+/* The open reports of one status of a queue, and how many of them are overdue. */
+struct queue_count {
+	const char *status;
+	long long total, overdue;
+};
+
+/* One row per open status, in lifecycle order, whatever the statuses and overdue asked. */
+bool queue_counts(struct db_pool *pool, const struct queue_query *q, struct db_rows *out,
+		  struct dmr_error *err);
+void queue_count_read(const struct db_rows *rows, int i, struct queue_count *c);
 
 #endif

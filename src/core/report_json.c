@@ -75,20 +75,6 @@ json_t *reason_json(const char *code, const char *label)
 	return json_pack("{s:o, s:s}", "code", json_text_or_null(code), "label", label);
 }
 
-json_t *json_rows(const PGresult *rows, const char *const *names)
-{
-	json_t *list = json_array();
-
-	for (int i = 0; i < PQntuples(rows); i++) {
-		json_t *o = json_object();
-
-		for (int c = 0; names[c]; c++)
-			json_object_set_new(o, names[c], json_string(PQgetvalue(rows, i, c)));
-		json_array_append_new(list, o);
-	}
-	return list;
-}
-
 /* The lifecycle members: dates, deadline, followers, duplicate and rejection. */
 static void add_lifecycle(json_t *o, const struct report_view *v)
 {

@@ -26,9 +26,6 @@ json_t *report_ref_json(long long id, const char *number);
 /* {"code":..|null,"label":..}, or JSON null when label is NULL: a rejection reason. */
 json_t *reason_json(const char *code, const char *label);
 
-/* The rows as an array of objects whose members are the named columns, as strings. */
-json_t *json_rows(const PGresult *rows, const char *const *names);
-
 /* {"rule":..,"distance_m":..|null}. */
 json_t *routing_json(const char *rule, bool has_distance, double distance_m);
 

@@ -227,6 +227,21 @@ const char *db_value(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
+bool db_rows_query(struct db_pool *pool, int index, const char *const *params,
+		   struct db_rows *out, struct dmr_error *err)
+{
+	out->res = db_query(pool, index, params, err);
+	out->count = out->res ? PQntuples(out->res) : 0;
+	return out->res != NULL;
+}
+
+void db_rows_free(struct db_rows *rows)
+{
+	PQclear(rows->res);
+	rows->res = NULL;
+	rows->count = 0;
+}
+
 bool db_error_from_result(PGconn *conn, const PGresult *res, struct dmr_error *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;

@@ -50,6 +50,20 @@ PGresult *db_query(struct db_pool *pool, int index, const char *const *params,
 /* The text of a result cell, or NULL for SQL NULL. */
 const char *db_value(const PGresult *res, int row, int col);
 
+/*
+ * The rows of a statement, which the core's typed views read (category_view_read, ...):
+ * callers never index a result by column number. Free with db_rows_free.
+ */
+struct db_rows {
+	PGresult *res;
+	int count;
+};
+
+/* db_query into rows; false with err. */
+bool db_rows_query(struct db_pool *pool, int index, const char *const *params,
+		   struct db_rows *out, struct dmr_error *err);
+void db_rows_free(struct db_rows *rows);
+
 /* Parameters with lengths and formats (1 = binary), for bytea; NULL arrays mean text. */
 struct db_params {
 	const char *const *values;

@@ -424,17 +424,29 @@ static bool require_token(const char *token, struct dmr_error *err)
 				 "this needs an admin token");
 }
 
-PGresult *outbox_list(struct db_pool *pool, const char *token, const char *state,
-		      long long before_id, int limit, struct dmr_error *err)
+json_t *outbox_list(struct db_pool *pool, const char *token, const char *state,
+		    long long before_id, int limit, struct dmr_error *err)
 {
 	char before[24], count[16];
 	const char *params[4] = {token, state, before_id ? before : NULL, count};
+	PGresult *page;
+	json_t *messages;
 
 	if (!require_token(token, err))
 		return NULL;
 	snprintf(before, sizeof before, "%lld", before_id);
 	snprintf(count, sizeof count, "%d", limit);
-	return db_query(pool, STMT_OUTBOX_LIST, params, err);
+	page = db_query(pool, STMT_OUTBOX_LIST, params, err);
+	if (!page)
+		return NULL;
+	messages = json_loads(PQgetvalue(page, 0, 0), 0, NULL);
+	PQclear(page);
+	if (!json_is_array(messages)) {
+		json_decref(messages);
+		dmr_fail(err, "internal_error", NULL, "unreadable outbox page");
+		return NULL;
+	}
+	return messages;
 }
 
 bool outbox_retry(struct db_pool *pool, const char *token, long long id, struct dmr_error *err)
@@ -451,7 +463,15 @@ bool outbox_retry(struct db_pool *pool, const char *token, long long id, struct 
 	return res != NULL;
 }
 
-PGresult *outbox_stats(struct db_pool *pool, struct dmr_error *err)
+bool outbox_stats(struct db_pool *pool, struct db_rows *out, struct dmr_error *err)
 {
-	return db_query(pool, STMT_OUTBOX_STATS, NULL, err);
+	return db_rows_query(pool, STMT_OUTBOX_STATS, NULL, out, err);
+}
+
+void outbox_stat_read(const struct db_rows *rows, int i, struct outbox_stat *s)
+{
+	s->state = PQgetvalue(rows->res, i, 0);
+	s->channel = PQgetvalue(rows->res, i, 1);
+	s->messages = strtoll(PQgetvalue(rows->res, i, 2), NULL, 10);
+	s->oldest_seconds = strtod(PQgetvalue(rows->res, i, 3), NULL);
 }

@@ -16,6 +16,7 @@
  * (no DMR_SMTP_URL, no DMR_PUSH_URL) are not claimed: their messages wait in the outbox.
  */
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "base/config.h"
@@ -29,17 +30,26 @@ struct notifier *notifier_start(const struct dmr_config *cfg, struct db_pool *po
 				struct dmr_error *err);
 
 /*
- * For the admins (401/403 otherwise): one JSON array of the messages in that state (NULL:
+ * For the admins (401/403 otherwise): the JSON array of the messages in that state (NULL:
  * all), newest first, ids below before_id (0: from the newest); recipients shown in part.
+ * The caller owns the array.
  */
-PGresult *outbox_list(struct db_pool *pool, const char *token, const char *state,
-		      long long before_id, int limit, struct dmr_error *err);
+json_t *outbox_list(struct db_pool *pool, const char *token, const char *state,
+		    long long before_id, int limit, struct dmr_error *err);
 
 /* Tries a dead or pending message again now (404 unknown, 409 already sent). */
 bool outbox_retry(struct db_pool *pool, const char *token, long long id, struct dmr_error *err);
 
-/* Columns: state, channel, messages, age in seconds of the oldest one; every pair listed. */
-PGresult *outbox_stats(struct db_pool *pool, struct dmr_error *err);
+/* The messages of one state and channel, and the age of the oldest. */
+struct outbox_stat {
+	const char *state, *channel;
+	long long messages;
+	double oldest_seconds;
+};
+
+/* One row per state and channel, every pair listed (0 when there is none). */
+bool outbox_stats(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
+void outbox_stat_read(const struct db_rows *rows, int i, struct outbox_stat *s);
 
 /* Lets deliveries under way finish (each is bounded by DMR_NOTIFY_TIMEOUT_MS) and stops. */
 void notifier_stop(struct notifier *n);

@@ -15,27 +15,18 @@ bool api_v1_outbox(void *app, const struct http_request *req, struct http_respon
 	const char *state;
 	long long before = 0, limit = 50;
 	bool present;
-	PGresult *page = NULL;
-	json_t *messages = NULL;
+	json_t *messages;
 
-	if (query_text(req, "state", &state, err) &&
-	    query_int(req, "before", false, &before, &present, err) &&
-	    query_int(req, "limit", false, &limit, &present, err)) {
-		if (limit < 1 || limit > OUTBOX_LIMIT_MAX || before < 0)
-			dmr_fail(err, "invalid_parameter", before < 0 ? "before" : "limit",
-				 "limit: 1 to %d; before: a message id", OUTBOX_LIMIT_MAX);
-		else
-			page = outbox_list(a->pool, http_bearer_token(req), state, before,
-					   (int)limit, err);
-	}
-	if (page)
-		messages = json_loads(PQgetvalue(page, 0, 0), 0, NULL);
-	PQclear(page);
-	if (!messages) {
-		if (page)
-			dmr_fail(err, "internal_error", NULL, "unreadable outbox page");
+	if (!query_text(req, "state", &state, err) ||
+	    !query_int(req, "before", false, &before, &present, err) ||
+	    !query_int(req, "limit", false, &limit, &present, err))
 		return false;
-	}
+	if (limit < 1 || limit > OUTBOX_LIMIT_MAX || before < 0)
+		return dmr_fail(err, "invalid_parameter", before < 0 ? "before" : "limit",
+				"limit: 1 to %d; before: a message id", OUTBOX_LIMIT_MAX);
+	messages = outbox_list(a->pool, http_bearer_token(req), state, before, (int)limit, err);
+	if (!messages)
+		return false;
 	http_add_header(res, "Cache-Control", "private, no-store");
 	http_respond_json(res, 200, json_pack("{s:o}", "messages", messages));
 	return true;

@@ -134,17 +134,17 @@ static bool parse_queue(const struct http_request *req, struct queue_query *q,
 	return true;
 }
 
-static json_t *counts_json(const PGresult *counts)
+static json_t *counts_json(const struct db_rows *counts)
 {
 	json_t *o = json_object();
+	struct queue_count c;
 
-	for (int i = 0; i < PQntuples(counts); i++)
-		json_object_set_new(o, PQgetvalue(counts, i, 0),
-				    json_pack("{s:I, s:I}", "total",
-					      (json_int_t)strtoll(PQgetvalue(counts, i, 1), NULL, 10),
-					      "overdue",
-					      (json_int_t)strtoll(PQgetvalue(counts, i, 2), NULL,
-								  10)));
+	for (int i = 0; i < counts->count; i++) {
+		queue_count_read(counts, i, &c);
+		json_object_set_new(o, c.status,
+				    json_pack("{s:I, s:I}", "total", (json_int_t)c.total, "overdue",
+					      (json_int_t)c.overdue));
+	}
 	return o;
 }
 
@@ -155,13 +155,12 @@ bool api_v1_queue(void *app, const struct http_request *req, struct http_respons
 	struct queue_query q;
 	struct report_rows rows;
 	struct report_view view;
-	PGresult *counts;
+	struct db_rows counts;
 	json_t *list;
 
 	if (!parse_queue(req, &q, err) || !queue_list(a->pool, &q, &rows, err))
 		return false;
-	counts = queue_counts(a->pool, &q, err);
-	if (!counts) {
+	if (!queue_counts(a->pool, &q, &counts, err)) {
 		report_rows_free(&rows);
 		return false;
 	}
@@ -173,10 +172,10 @@ bool api_v1_queue(void *app, const struct http_request *req, struct http_respons
 	http_add_header(res, "Cache-Control", "private, no-store");
 	http_respond_json(res, 200,
 			  json_pack("{s:o, s:o, s:o}", "reports", list, "counts",
-				    counts_json(counts), "next_cursor",
+				    counts_json(&counts), "next_cursor",
 				    rows.next_cursor[0] ? json_string(rows.next_cursor)
 							: json_null()));
-	PQclear(counts);
+	db_rows_free(&counts);
 	report_rows_free(&rows);
 	return true;
 }
@@ -185,14 +184,20 @@ bool api_v1_reject_reasons(void *app, const struct http_request *req, struct htt
 			   struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	PGresult *rows = catalog_reject_reasons(a->pool, err);
+	struct db_rows rows;
+	struct reject_reason_view v;
 	json_t *list;
 
 	(void)req;
-	if (!rows)
+	if (!catalog_reject_reasons(a->pool, &rows, err))
 		return false;
-	list = json_rows(rows, (const char *const[]){"code", "label", NULL});
-	PQclear(rows);
+	list = json_array();
+	for (int i = 0; i < rows.count; i++) {
+		reject_reason_view_read(&rows, i, &v);
+		json_array_append_new(list, json_pack("{s:s, s:s}", "code", v.code, "label",
+						      v.label));
+	}
+	db_rows_free(&rows);
 	http_respond_json(res, 200, json_pack("{s:o}", "reasons", list));
 	return true;
 }

@@ -10,29 +10,25 @@
 #include "base/text.h"
 #include "http/query.h"
 
-static json_t *category_tree(const PGresult *rows)
+static json_t *category_tree(const struct db_rows *rows)
 {
 	json_t *tops = json_array();
 	json_t *children = NULL;
+	struct category_view c;
 
-	for (int i = 0; i < PQntuples(rows); i++) {
-		int id = atoi(PQgetvalue(rows, i, 0));
-		const char *label = PQgetvalue(rows, i, 2);
-
-		if (PQgetisnull(rows, i, 1)) {
+	for (int i = 0; i < rows->count; i++) {
+		category_view_read(rows, i, &c);
+		if (!c.parent_id) {
 			children = json_array();
-			json_array_append_new(tops, json_pack("{s:i, s:s, s:o}", "id", id, "label",
-							      label, "children", children));
+			json_array_append_new(tops, json_pack("{s:i, s:s, s:o}", "id", c.id, "label",
+							      c.label, "children", children));
 		} else if (children) {
 			json_array_append_new(children,
-					      json_pack("{s:i, s:s, s:s, s:b, s:I, s:f}", "id", id,
-							"label", label, "service",
-							PQgetvalue(rows, i, 3), "agent_only",
-							PQgetvalue(rows, i, 4)[0] == 't',
-							"sla_hours",
-							(json_int_t)atoll(PQgetvalue(rows, i, 5)),
-							"duplicate_radius_m",
-							atof(PQgetvalue(rows, i, 6))));
+					      json_pack("{s:i, s:s, s:s, s:b, s:i, s:f}", "id", c.id,
+							"label", c.label, "service",
+							c.service_code, "agent_only", c.agent_only,
+							"sla_hours", c.sla_hours,
+							"duplicate_radius_m", c.duplicate_radius_m));
 		}
 	}
 	return tops;
@@ -42,15 +38,15 @@ static bool categories(void *app, const struct http_request *req,
 		       struct http_response *res, struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	PGresult *rows = catalog_categories(a->pool, err);
+	struct db_rows rows;
 	json_t *tree;
 	char *tree_text, version[24], etag[32];
 	const char *if_none_match;
 
-	if (!rows)
+	if (!catalog_categories(a->pool, &rows, err))
 		return false;
-	tree = category_tree(rows);
-	PQclear(rows);
+	tree = category_tree(&rows);
+	db_rows_free(&rows);
 	tree_text = json_dumps(tree, JSON_COMPACT);
 	snprintf(version, sizeof version, "%016" PRIx64,
 		 tree_text ? text_fingerprint(tree_text, strlen(tree_text)) : 0);
@@ -73,14 +69,20 @@ static bool services(void *app, const struct http_request *req,
 		     struct http_response *res, struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	PGresult *rows = catalog_services(a->pool, err);
+	struct db_rows rows;
+	struct service_view v;
 	json_t *list;
 
 	(void)req;
-	if (!rows)
+	if (!catalog_services(a->pool, &rows, err))
 		return false;
-	list = json_rows(rows, (const char *const[]){"code", "name", "kind", NULL});
-	PQclear(rows);
+	list = json_array();
+	for (int i = 0; i < rows.count; i++) {
+		service_view_read(&rows, i, &v);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "code", v.code, "name",
+						      v.name, "kind", v.kind));
+	}
+	db_rows_free(&rows);
 	http_respond_json(res, 200, json_pack("{s:o}", "services", list));
 	return true;
 }
@@ -114,22 +116,22 @@ static bool route_preview(void *app, const struct http_request *req,
 	long long category;
 	double lat, lon;
 	bool present;
-	PGresult *r;
+	struct db_rows rows;
+	struct route_view r;
 	json_t *answer;
 
 	if (!query_int(req, "category_id", true, &category, &present, err) ||
 	    !query_double(req, "lat", true, &lat, &present, err) ||
 	    !query_double(req, "lon", true, &lon, &present, err) ||
-	    !(r = catalog_route_preview(a->pool, category, lat, lon, err)))
+	    !catalog_route_preview(a->pool, category, lat, lon, &rows, err))
 		return false;
+	route_view_read(&rows, &r);
 	answer = json_pack("{s:I, s:o, s:o, s:i, s:o}", "category_id", (json_int_t)category,
-			   "service", code_name_json(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)),
-			   "sector", code_name_json(PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2),
-						    PQgetvalue(r, 0, 3)),
-			   "arrondissement", atoi(PQgetvalue(r, 0, 4)),
-			   "routing", routing_json(PQgetvalue(r, 0, 5), !PQgetisnull(r, 0, 6),
-						   strtod(PQgetvalue(r, 0, 6), NULL)));
-	PQclear(r);
+			   "service", code_name_json(r.service_code, r.service_name),
+			   "sector", code_name_json(r.sector_code, r.sector_name),
+			   "arrondissement", r.arrondissement,
+			   "routing", routing_json(r.rule, r.has_distance, r.distance_m));
+	db_rows_free(&rows);
 	http_respond_json(res, 200, answer);
 	return true;
 }
