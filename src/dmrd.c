@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/app.h"
 #include "api/media.h"
@@ -21,13 +22,14 @@
 #include "http/server.h"
 #include "notify/outbox.h"
 #include "notify/stream.h"
+#include "web/static.h"
 #include "web/web.h"
 
 #define DRAIN_SECONDS 10
 
 /* The doors of dmrd; the root takes every path the others do not. */
 static const struct http_mount *const mounts[] = {
-	&api_root_mount, &api_media_mount, &api_v1_mount, &web_mount,
+	&api_root_mount, &api_media_mount, &api_v1_mount, &web_mount, &static_mount,
 };
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
 #define PHOTO_NICE 10
@@ -52,14 +54,42 @@ static void keep_large_buffers(void)
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
+/* Frees what the app holds; what was not made is NULL. */
+static void app_close(struct dmr_app *app)
+{
+	stream_hub_destroy(app->stream_hub);
+	workpool_destroy(app->photo_workers);
+	db_pool_destroy(app->pool);
+	static_files_free(app->static_files);
+}
+
+/* The app every door works with; false with err (app_close frees what was made). */
+static bool app_open(struct dmr_app *app, const struct dmr_config *cfg, struct dmr_error *err)
+{
+	char web_dir[4096];
+
+	memset(app, 0, sizeof *app);
+	app->cfg = cfg;
+	snprintf(web_dir, sizeof web_dir, "%s/web", cfg->share_dir);
+	app->static_files = static_files_load(web_dir, err);
+	if (!app->static_files)
+		return false;
+	app->pool = db_pool_create(cfg->database, cfg->db_pool, dmr_statements, STMT_COUNT);
+	app->photo_workers = workpool_create(cfg->photo_threads, PHOTO_NICE);
+	app->stream_hub = app->pool ? stream_hub_start(cfg, app->pool, err) : NULL;
+	if (!app->pool || !app->photo_workers || !app->stream_hub)
+		return dmr_fail(err, "out_of_memory", NULL, "cannot start: out of memory or threads");
+	return true;
+}
+
 int main(void)
 {
 	struct dmr_config cfg;
 	struct dmr_error err;
 	struct dmr_app app;
-	struct http_server *server;
-	struct notifier *notifier;
-	struct housekeeper *housekeeper;
+	struct http_server *server = NULL;
+	struct notifier *notifier = NULL;
+	struct housekeeper *housekeeper = NULL;
 	sigset_t stop;
 	int sig = 0;
 
@@ -69,40 +99,24 @@ int main(void)
 	}
 	block_stop_signals(&stop);
 	keep_large_buffers();
-	app.cfg = &cfg;
-	app.pool = db_pool_create(cfg.database, cfg.db_pool, dmr_statements, STMT_COUNT);
-	app.photo_workers = workpool_create(cfg.photo_threads, PHOTO_NICE);
-	app.stream_hub = app.pool ? stream_hub_start(&cfg, app.pool, &err) : NULL;
-	if (!app.pool || !app.photo_workers || !app.stream_hub) {
-		log_error("cannot start: out of memory or threads");
-		stream_hub_destroy(app.stream_hub);
-		db_pool_destroy(app.pool);
-		workpool_destroy(app.photo_workers);
-		return 1;
-	}
-	server = http_server_start(&cfg, mounts, sizeof mounts / sizeof mounts[0], &app, &err);
-	if (!server) {
-		log_error("%s", err.message);
-		stream_hub_destroy(app.stream_hub);
-		db_pool_destroy(app.pool);
-		workpool_destroy(app.photo_workers);
-		return 1;
-	}
-	notifier = notifier_start(&cfg, app.pool, &err);
-	housekeeper = notifier ? housekeeper_start(app.pool, cfg.housekeeping_seconds) : NULL;
-	if (!notifier || !housekeeper) {
-		log_error("%s", notifier ? "cannot start the housekeeping thread" : err.message);
+	if (!app_open(&app, &cfg, &err) ||
+	    !(server = http_server_start(&cfg, mounts, sizeof mounts / sizeof mounts[0], &app,
+					 &err)) ||
+	    !(notifier = notifier_start(&cfg, app.pool, &err)) ||
+	    !(housekeeper = housekeeper_start(app.pool, cfg.housekeeping_seconds))) {
+		log_error("%s", notifier && !housekeeper ? "cannot start the housekeeping thread"
+							 : err.message);
 		notifier_stop(notifier);
-		http_server_stop(server, 0);
-		stream_hub_destroy(app.stream_hub);
-		db_pool_destroy(app.pool);
-		workpool_destroy(app.photo_workers);
+		if (server)
+			http_server_stop(server, 0);
+		app_close(&app);
 		return 1;
 	}
 	log_info("dmrd listening on http://%s:%u (%d threads, %d database connections, "
-		 "%d photo workers, %d notification threads; e-mail %s)",
+		 "%d photo workers, %d notification threads; e-mail %s; %zu static files)",
 		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool, cfg.photo_threads,
-		 cfg.notify.threads, cfg.notify.smtp_url ? "on" : "off: kept in the outbox");
+		 cfg.notify.threads, cfg.notify.smtp_url ? "on" : "off: kept in the outbox",
+		 static_files_count(app.static_files));
 	if (cfg.notify.smtp_insecure && cfg.notify.smtp_user)
 		log_warn("DMR_SMTP_INSECURE=1: the SMTP password may cross the network in plain "
 			 "text when the relay offers no TLS");
@@ -113,9 +127,7 @@ int main(void)
 	http_server_stop(server, DRAIN_SECONDS);
 	housekeeper_stop(housekeeper);
 	notifier_stop(notifier);
-	stream_hub_destroy(app.stream_hub);
-	workpool_destroy(app.photo_workers);
-	db_pool_destroy(app.pool);
+	app_close(&app);
 	log_info("dmrd stopped");
 	return 0;
 }

@@ -3,7 +3,7 @@
 
 /*
  * What every front door of dmrd works with: the configuration, the database pool, the photo
- * workers and the hub of the live stream. dmrd makes one and hands it to the HTTP server,
+ * workers, the hub of the live stream and the static files of the pages. dmrd makes one and hands it to the HTTP server,
  * which passes it to every handler as `app`.
  */
 
@@ -12,11 +12,14 @@
 #include "db/pool.h"
 #include "notify/stream.h"
 
+struct static_files;
+
 struct dmr_app {
 	const struct dmr_config *cfg;
 	struct db_pool *pool;
 	struct workpool *photo_workers;
 	struct stream_hub *stream_hub;
+	struct static_files *static_files; /* the files of /static (web/static.h) */
 };
 
 #endif

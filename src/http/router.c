@@ -27,7 +27,8 @@ static size_t param_length(const char *path, const char *after)
 /*
  * Does path match pattern? Each {} takes a non-empty part of one segment (param_length) and
  * is copied, in order, into params: "/requests/{}.json" takes "12" of "/requests/12.json",
- * "/services/{}.{}" takes "7001" and "xml" of "/services/7001.xml".
+ * "/services/{}.{}" takes "7001" and "xml" of "/services/7001.xml". A final {*} takes the
+ * rest of the path, segments included ("/static/{*}": "css/app.css").
  */
 static bool path_matches(const char *pattern, const char *path,
 			 char params[HTTP_MAX_PARAMS][HTTP_PARAM_SIZE])
@@ -35,6 +36,14 @@ static bool path_matches(const char *pattern, const char *path,
 	int n = 0;
 
 	while (*pattern && *path) {
+		if (strcmp(pattern, "{*}") == 0) {
+			size_t len = strlen(path);
+
+			if (len >= HTTP_PARAM_SIZE || n == HTTP_MAX_PARAMS)
+				return false;
+			memcpy(params[n], path, len + 1);
+			return true;
+		}
 		if (strncmp(pattern, "{}", 2) == 0) {
 			size_t len = param_length(path, pattern + 2);
 

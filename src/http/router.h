@@ -4,8 +4,8 @@
 /*
  * Matching a method and a path against a route table. Patterns are literal text and up to
  * HTTP_MAX_PARAMS "{}", each matching a non-empty part of one segment: the whole segment, or
- * the segment without the literal that follows the {} in the pattern ("{}.json"). HEAD
- * matches GET routes.
+ * the segment without the literal that follows the {} in the pattern ("{}.json"); and a final
+ * "{*}", which takes the rest of the path, several segments included. HEAD matches GET routes.
  */
 
 #include <stdbool.h>

@@ -93,6 +93,7 @@ static void set_body(struct http_response *res, int status, const char *content_
 	res->content_type = content_type;
 	res->body = body;
 	res->body_len = len;
+	res->static_body = NULL;
 }
 
 void http_respond_json(struct http_response *res, int status, json_t *json)
@@ -106,6 +107,13 @@ void http_respond_json(struct http_response *res, int status, json_t *json)
 		return;
 	}
 	set_body(res, status, "application/json; charset=utf-8", text, strlen(text));
+}
+
+void http_respond_static(struct http_response *res, int status, const char *content_type,
+			 const char *bytes, size_t len)
+{
+	set_body(res, status, content_type, NULL, len);
+	res->static_body = bytes;
 }
 
 void http_respond_text(struct http_response *res, int status, const char *content_type,
@@ -167,6 +175,7 @@ void http_respond_stream(struct http_response *res, const char *content_type,
 	free(res->body);
 	res->body = NULL;
 	res->body_len = 0;
+	res->static_body = NULL;
 	res->status = 200;
 	res->content_type = content_type;
 	res->stream = source;
@@ -254,6 +263,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const struct h
 
 	if (res->stream)
 		r = stream_response(conn, res);
+	else if (res->static_body)
+		r = MHD_create_response_from_buffer(res->body_len, (void *)res->static_body,
+						    MHD_RESPMEM_PERSISTENT);
 	else
 		r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
 	res->stream = NULL; /* handed over: stream_response releases it in every case */

@@ -36,6 +36,7 @@ struct http_response {
 	const char *content_type;
 	char *body; /* malloc'd, owned by the response */
 	size_t body_len;
+	const char *static_body; /* or bytes that outlive the server (http_respond_static) */
 	struct buf headers;  /* name, NUL, value, NUL, ...: see http_add_header */
 	bool header_refused; /* a header could not be added: the answer becomes a 500 */
 	const struct http_stream_source *stream; /* set by http_respond_stream */
@@ -129,6 +130,10 @@ bool http_add_header(struct http_response *res, const char *name, const char *va
 
 /* Sets the body to the compact dump of json (whose reference is taken). */
 void http_respond_json(struct http_response *res, int status, json_t *json);
+
+/* Sets the body to bytes that outlive the server, sent without a copy. */
+void http_respond_static(struct http_response *res, int status, const char *content_type,
+			 const char *bytes, size_t len);
 
 /* Sets the body to a copy of text. */
 void http_respond_text(struct http_response *res, int status, const char *content_type,

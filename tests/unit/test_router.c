@@ -25,6 +25,7 @@ static const struct http_route routes[] = {
 	{"GET", "/open311/v2/requests/{}.{}", handler, false},
 	{"GET", "/open311/v2/services/{}.{}", handler, false},
 	{"GET", "/photos/{}", handler, false},
+	{"GET", "/static/{*}", handler, false},
 };
 
 static struct route_match m;
@@ -61,5 +62,9 @@ int main(void)
 	ok(!found("DELETE", "/open311/v2/requests.json") && m.outcome == ROUTE_NO_METHOD &&
 	   strcmp(m.allow, "GET, POST, OPTIONS, HEAD") == 0, "another method: 405 and Allow");
 	ok(!found("GET", "/photos/a/b"), "a photo name is one segment");
+	ok(found("GET", "/static/lib/maplibre/maplibre-gl.js") &&
+		   strcmp(m.params[0], "lib/maplibre/maplibre-gl.js") == 0,
+	   "a final {*} takes the rest of the path");
+	ok(!found("GET", "/static/"), "never an empty rest");
 	return tap_done();
 }
