@@ -56,7 +56,7 @@ static void outbox_gauges(struct buf *out, const struct db_rows *stats)
 	}
 }
 
-/* Prometheus text format: the outbox by state and channel. No personal data. */
+/* Prometheus text: the requests of the doors, the outbox per state and channel. */
 bool api_metrics(void *app, const struct http_request *req, struct http_response *res,
 		 struct dmr_error *err)
 {
@@ -64,9 +64,9 @@ bool api_metrics(void *app, const struct http_request *req, struct http_response
 	struct db_rows stats;
 	struct buf text = {0};
 
-	(void)req;
 	if (!outbox_stats(a->pool, &stats, err))
 		return false;
+	http_server_metrics(req->server, &text);
 	outbox_gauges(&text, &stats);
 	db_rows_free(&stats);
 	if (text.failed) {

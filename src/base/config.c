@@ -137,7 +137,7 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
-	long threads, pool, max_body, max_upload, photo_threads, housekeeping;
+	long threads, pool, max_body, max_upload, photo_threads, housekeeping, access_log;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(cfg, 0, sizeof *cfg);
@@ -158,6 +158,9 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	if (!env_long("DMR_HOUSEKEEPING_SECONDS", 600, 1, 86400, &housekeeping, err))
 		return false;
 	cfg->housekeeping_seconds = (int)housekeeping;
+	if (!env_long("DMR_ACCESS_LOG", 1, 0, 1, &access_log, err))
+		return false;
+	cfg->access_log = access_log == 1;
 	cfg->photo_threads = (int)photo_threads;
 	cfg->threads = (int)threads;
 	cfg->max_upload = (size_t)max_upload;

@@ -12,6 +12,7 @@
  *   DMR_MAX_UPLOAD  largest body carrying photos      (50331648: three 15 MB photos and more)
  *   DMR_PHOTO_THREADS  photo workers, lower priority  (the number of online CPUs)
  *   DMR_SHARE_DIR   folder holding sql/, geo/ and templates/ (the install's datadir/dansmarue)
+ *   DMR_ACCESS_LOG  1: a line per request on standard error; 0: none (1)
  *   DMR_HOUSEKEEPING_SECONDS  how often expired keys, held e-mails and unconfirmed follows
  *                   are deleted (600)
  *
@@ -60,6 +61,7 @@ struct dmr_config {
 	size_t max_upload;
 	int photo_threads;
 	int housekeeping_seconds;
+	bool access_log;
 	const char *share_dir;
 	struct notify_config notify;
 };

@@ -17,6 +17,24 @@
 #include "base/workpool.h"
 #include "http/router.h"
 
+/* The latency buckets of the request histogram, in seconds. */
+static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+				   0.1,	  0.25,	  0.5,	 1,    2.5,   10};
+#define BUCKETS (sizeof bucket_le / sizeof bucket_le[0])
+
+/* The requests of one route (or of none) of a door, per status class (1xx to 5xx). */
+struct route_stats {
+	atomic_ulong count[5];
+	atomic_ulong bucket[5][BUCKETS]; /* requests of at most bucket_le[b] seconds, not above */
+	atomic_ullong sum_us[5];
+};
+
+/* A door's requests: those answered, per route (the last slot: those no route took). */
+struct mount_stats {
+	atomic_int in_flight;
+	struct route_stats *routes;
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct http_mount *const *mounts;
@@ -24,6 +42,9 @@ struct http_server {
 	void *app;
 	size_t max_body, max_upload;
 	struct workpool *handlers; /* where handlers run, off the event threads */
+	struct workpool *uploads;  /* the handlers of requests carrying photos, at a lower priority */
+	struct mount_stats *stats; /* one per mount, in the order of mounts */
+	bool access_log;
 	atomic_int in_flight;
 };
 
@@ -46,8 +67,13 @@ struct exchange {
 	struct MHD_Connection *conn;
 	const char *url, *method; /* libmicrohttpd keeps them for the request's life */
 	const struct http_mount *mount;
+	size_t mount_index;
+	struct timespec started;
+	int status;      /* of the answer queued; 0 until then */
+	size_t bytes;    /* of the answer's body, as far as known */
 	struct route_match match;
 	size_t max_body;
+	bool upload; /* the body may carry photos: the handler runs on an upload worker */
 	struct buf body;
 	bool too_large;
 	atomic_bool answered; /* res is ready: the handler has run */
@@ -255,9 +281,10 @@ static struct MHD_Response *stream_response(struct MHD_Connection *conn,
 	return r;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, const struct http_mount *mount,
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchange *ex,
 				     struct http_response *res)
 {
+	const struct http_mount *mount = ex->mount;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -289,6 +316,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const struct h
 		at = (size_t)(value + strlen(value) + 1 - res->headers.s);
 	}
 	buf_free(&res->headers);
+	ex->status = res->status;
+	ex->bytes = res->body_len;
 	ret = MHD_queue_response(conn, (unsigned int)res->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -299,6 +328,7 @@ static struct http_request request_of(struct MHD_Connection *conn, const char *u
 				      const char *method, const struct exchange *ex)
 {
 	struct http_request req = {
+		.server = ex->server,
 		.connection = conn,
 		.method = method,
 		.path = url,
@@ -313,7 +343,7 @@ static struct http_request request_of(struct MHD_Connection *conn, const char *u
 
 /* Answers an error in the form of the request's door. */
 static enum MHD_Result send_error(struct http_server *s, struct MHD_Connection *conn,
-				  const char *url, const char *method, const struct exchange *ex,
+				  const char *url, const char *method, struct exchange *ex,
 				  const struct dmr_error *err)
 {
 	struct http_request req = request_of(conn, url, method, ex);
@@ -322,12 +352,13 @@ static enum MHD_Result send_error(struct http_server *s, struct MHD_Connection *
 	if (err->http_status == 405)
 		http_add_header(&res, "Allow", ex->match.allow);
 	ex->mount->render_error(s->app, &req, &res, err);
-	return send_response(conn, ex->mount, &res);
+	return send_response(conn, ex, &res);
 }
 
-static enum MHD_Result send_options(struct MHD_Connection *conn, const struct http_mount *mount,
-				    const char *allow)
+static enum MHD_Result send_options(struct MHD_Connection *conn, struct exchange *ex)
 {
+	const struct http_mount *mount = ex->mount;
+	const char *allow = ex->match.allow;
 	struct http_response res = {.status = 204};
 
 	http_add_header(&res, "Allow", allow);
@@ -336,7 +367,7 @@ static enum MHD_Result send_options(struct MHD_Connection *conn, const struct ht
 		http_add_header(&res, "Access-Control-Allow-Headers", mount->cors->allow_headers);
 		http_add_header(&res, "Access-Control-Max-Age", "86400");
 	}
-	return send_response(conn, mount, &res);
+	return send_response(conn, ex, &res);
 }
 
 static bool declared_too_large(struct MHD_Connection *conn, size_t max)
@@ -393,7 +424,7 @@ static enum MHD_Result dispatch(struct http_server *s, struct exchange *ex)
 {
 	ex->job = (struct workpool_job){.fn = run_handler, .arg = ex};
 	MHD_suspend_connection(ex->conn);
-	workpool_submit(s->handlers, &ex->job);
+	workpool_submit(ex->upload ? s->uploads : s->handlers, &ex->job);
 	return MHD_YES;
 }
 
@@ -454,9 +485,12 @@ static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn,
 	struct route_match *m = &ex->match;
 
 	ex->mount = mount_of(s, url);
+	while (s->mounts[ex->mount_index] != ex->mount)
+		ex->mount_index++;
+	atomic_fetch_add(&s->stats[ex->mount_index].in_flight, 1);
 	router_match(ex->mount->routes, ex->mount->nroutes, method, url, m);
 	if (m->outcome == ROUTE_NO_METHOD && strcmp(method, "OPTIONS") == 0)
-		return send_options(conn, ex->mount, m->allow);
+		return send_options(conn, ex);
 	if (m->outcome == ROUTE_NO_PATH)
 		return refuse(s, conn, url, method, ex, "not_found", "no such resource");
 	if (m->outcome == ROUTE_NO_METHOD)
@@ -465,9 +499,10 @@ static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn,
 	if (bearer_malformed(conn))
 		return refuse(s, conn, url, method, ex, "unauthorized",
 			      "this token is unknown, expired or revoked");
-	ex->max_body = carries_photos(conn, m->route) ? s->max_upload
-			: ex->mount->max_body		? ex->mount->max_body
-							: s->max_body;
+	ex->upload = carries_photos(conn, m->route);
+	ex->max_body = ex->upload	     ? s->max_upload
+		       : ex->mount->max_body ? ex->mount->max_body
+					     : s->max_body;
 	if (declared_too_large(conn, ex->max_body)) {
 		ex->too_large = true;
 		return refuse(s, conn, url, method, ex, "body_too_large",
@@ -493,11 +528,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ex->conn = conn;
 		ex->url = url;
 		ex->method = method;
+		clock_gettime(CLOCK_MONOTONIC, &ex->started);
 		atomic_fetch_add(&s->in_flight, 1);
 		return begin(s, conn, url, method, ex);
 	}
 	if (atomic_load(&ex->answered))
-		return send_response(conn, ex->mount, &ex->res);
+		return send_response(conn, ex, &ex->res);
 	if (*upload_size) {
 		append_body(ex, upload, *upload_size, ex->max_body);
 		*upload_size = 0;
@@ -507,6 +543,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return refuse(s, conn, url, method, ex, "body_too_large",
 			      "the request body is larger than this server accepts");
 	return dispatch(s, ex);
+}
+
+/* Counts an answered request in its door's histogram, and logs it (never its path's values). */
+static void account(struct http_server *s, const struct exchange *ex)
+{
+	struct timespec now;
+	struct mount_stats *ms = &s->stats[ex->mount_index];
+	size_t route = ex->match.route ? (size_t)(ex->match.route - ex->mount->routes)
+				       : ex->mount->nroutes;
+	struct route_stats *rs = &ms->routes[route];
+	int class = ex->status >= 100 && ex->status < 600 ? ex->status / 100 - 1 : 4;
+	unsigned long long us;
+	double seconds;
+
+	atomic_fetch_sub(&ms->in_flight, 1);
+	if (!ex->status) /* the connection went before an answer was queued */
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (unsigned long long)((now.tv_sec - ex->started.tv_sec) * 1000000LL +
+				  (now.tv_nsec - ex->started.tv_nsec) / 1000);
+	seconds = (double)us / 1e6;
+	atomic_fetch_add(&rs->count[class], 1);
+	atomic_fetch_add(&rs->sum_us[class], us);
+	for (size_t b = 0; b < BUCKETS; b++)
+		if (seconds <= bucket_le[b]) {
+			atomic_fetch_add(&rs->bucket[class][b], 1);
+			break;
+		}
+	if (s->access_log)
+		log_info("access %s \"%s %s\" %d %.1f ms %zu bytes", ex->mount->name, ex->method,
+			 ex->match.route ? ex->match.route->pattern : "-", ex->status,
+			 (double)us / 1000, ex->bytes);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
@@ -519,6 +587,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	(void)why;
 	if (!ex)
 		return;
+	if (ex->mount)
+		account(s, ex);
 	/* An answer made but never sent: the connection went first. */
 	if (ex->res.stream)
 		ex->res.stream->closed(ex->res.stream_cls);
@@ -557,6 +627,41 @@ static bool resolve_listen(const struct dmr_config *cfg, struct sockaddr_storage
 	return true;
 }
 
+/* Frees what a server holds besides its daemon; what was not made is NULL. */
+static void server_free(struct http_server *s)
+{
+	workpool_destroy(s->handlers);
+	workpool_destroy(s->uploads);
+	for (size_t i = 0; s->stats && i < s->nmounts; i++)
+		free(s->stats[i].routes);
+	free(s->stats);
+	free(s);
+}
+
+/* The workers and the counters of a server whose doors are set. */
+static bool server_prepare(struct http_server *s, const struct dmr_config *cfg,
+			   struct dmr_error *err)
+{
+	if (!mount_of(s, "/"))
+		return dmr_fail(err, "invalid_config", NULL,
+				"no door takes the paths the others leave");
+	s->stats = calloc(s->nmounts, sizeof *s->stats);
+	for (size_t i = 0; s->stats && i < s->nmounts; i++)
+		if (!(s->stats[i].routes = calloc(s->mounts[i]->nroutes + 1,
+						  sizeof *s->stats[i].routes)))
+			return dmr_fail(err, "out_of_memory", NULL, "out of memory");
+	/*
+	 * As many handlers at once as database connections: more would only wait for one. The
+	 * handlers of uploads (parsing megabytes of form, waiting for a photo worker) run apart,
+	 * as many as the photo workers, at a lower priority: light requests pass first.
+	 */
+	s->handlers = workpool_create(cfg->db_pool, 0);
+	s->uploads = workpool_create(cfg->photo_threads, HTTP_UPLOAD_NICE);
+	if (!s->stats || !s->handlers || !s->uploads)
+		return dmr_fail(err, "out_of_memory", NULL, "cannot start the handler workers");
+	return true;
+}
+
 struct http_server *http_server_start(const struct dmr_config *cfg,
 				      const struct http_mount *const *mounts, size_t nmounts,
 				      void *app, struct dmr_error *err)
@@ -570,29 +675,18 @@ struct http_server *http_server_start(const struct dmr_config *cfg,
 		dmr_fail(err, "out_of_memory", NULL, "out of memory");
 		return NULL;
 	}
-	if (!resolve_listen(cfg, &addr, err)) {
-		free(s);
+	s->mounts = mounts;
+	s->nmounts = nmounts;
+	s->app = app;
+	s->max_body = cfg->max_body;
+	s->max_upload = cfg->max_upload;
+	s->access_log = cfg->access_log;
+	if (!resolve_listen(cfg, &addr, err) || !server_prepare(s, cfg, err)) {
+		server_free(s);
 		return NULL;
 	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->mounts = mounts;
-	s->nmounts = nmounts;
-	if (!mount_of(s, "/")) {
-		dmr_fail(err, "invalid_config", NULL, "no door takes the paths the others leave");
-		free(s);
-		return NULL;
-	}
-	s->app = app;
-	s->max_body = cfg->max_body;
-	s->max_upload = cfg->max_upload;
-	/* As many handlers at once as database connections: more would only wait for one. */
-	s->handlers = workpool_create(cfg->db_pool, 0);
-	if (!s->handlers) {
-		dmr_fail(err, "out_of_memory", NULL, "cannot start the handler workers");
-		free(s);
-		return NULL;
-	}
 	s->daemon = MHD_start_daemon(
 		flags, cfg->listen_port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -605,11 +699,80 @@ struct http_server *http_server_start(const struct dmr_config *cfg,
 	if (!s->daemon) {
 		dmr_fail(err, "listen_failed", "DMR_LISTEN", "cannot listen on %s:%u",
 			 cfg->listen_host, cfg->listen_port);
-		workpool_destroy(s->handlers);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+/* One line of a histogram series: its name's suffix, labels, the extra label and the value. */
+static void series_line(struct buf *out, const char *suffix, const struct http_mount *m,
+			const char *route, int class, const char *le, const char *value)
+{
+	char line[1024];
+
+	snprintf(line, sizeof line,
+		 "dmr_http_request_duration_seconds_%s{door=\"%s\",route=\"%s\",status=\"%dxx\"%s}"
+		 " %s\n",
+		 suffix, m->name, route, class, le, value);
+	buf_puts(out, line);
+}
+
+/* One histogram series per door, route and status class that has seen a request. */
+static void route_series(struct buf *out, const struct http_mount *m, const char *route,
+			 const struct route_stats *rs)
+{
+	char le[32], value[32];
+
+	for (int c = 0; c < 5; c++) {
+		unsigned long total = atomic_load(&rs->count[c]), below = 0;
+
+		if (!total)
+			continue;
+		for (size_t b = 0; b <= BUCKETS; b++) {
+			below = b < BUCKETS ? below + atomic_load(&rs->bucket[c][b]) : total;
+			if (b < BUCKETS)
+				snprintf(le, sizeof le, ",le=\"%g\"", bucket_le[b]);
+			else
+				snprintf(le, sizeof le, ",le=\"+Inf\"");
+			snprintf(value, sizeof value, "%lu", below);
+			series_line(out, "bucket", m, route, c + 1, le, value);
+		}
+		snprintf(value, sizeof value, "%.6f", (double)atomic_load(&rs->sum_us[c]) / 1e6);
+		series_line(out, "sum", m, route, c + 1, "", value);
+		snprintf(value, sizeof value, "%lu", total);
+		series_line(out, "count", m, route, c + 1, "", value);
+	}
+}
+
+void http_server_metrics(const struct http_server *s, struct buf *out)
+{
+	char line[256];
+
+	buf_puts(out, "# HELP dmr_http_requests_in_flight Requests being read or answered.\n"
+		      "# TYPE dmr_http_requests_in_flight gauge\n");
+	for (size_t i = 0; i < s->nmounts; i++) {
+		snprintf(line, sizeof line, "dmr_http_requests_in_flight{door=\"%s\"} %d\n",
+			 s->mounts[i]->name, atomic_load(&s->stats[i].in_flight));
+		buf_puts(out, line);
+	}
+	buf_puts(out, "# HELP dmr_http_request_duration_seconds From a request's first header to "
+		      "the last byte of its answer, per door, route and status class.\n"
+		      "# TYPE dmr_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i < s->nmounts; i++) {
+		const struct http_mount *m = s->mounts[i];
+
+		for (size_t r = 0; r <= m->nroutes; r++) {
+			char route[320];
+
+			if (r < m->nroutes)
+				snprintf(route, sizeof route, "%s %s", m->routes[r].method,
+					 m->routes[r].pattern);
+			else
+				snprintf(route, sizeof route, "none");
+			route_series(out, m, route, &s->stats[i].routes[r]);
+		}
+	}
 }
 
 void http_server_stop(struct http_server *s, int drain_seconds)
@@ -624,6 +787,8 @@ void http_server_stop(struct http_server *s, int drain_seconds)
 	}
 	/* Handlers still running resume their connections: they end before the daemon does. */
 	workpool_destroy(s->handlers);
+	workpool_destroy(s->uploads);
+	s->handlers = s->uploads = NULL;
 	MHD_stop_daemon(s->daemon);
-	free(s);
+	server_free(s);
 }

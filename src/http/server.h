@@ -18,9 +18,14 @@
 #include "base/error.h"
 
 #define HTTP_MAX_PARAMS 4
-#define HTTP_PARAM_SIZE 128
+/* The nice value of the workers that run the handlers of uploads. */
+#define HTTP_UPLOAD_NICE 10
+#define HTTP_PARAM_SIZE 256
+
+struct http_server;
 
 struct http_request {
+	const struct http_server *server; /* for http_server_metrics */
 	void *connection; /* opaque: for http_query and http_header */
 	const char *method;
 	const char *path;
@@ -152,8 +157,6 @@ void http_respond_error(struct http_response *res, const struct dmr_error *err);
 void http_render_json_error(void *app, const struct http_request *req, struct http_response *res,
 			    const struct dmr_error *err);
 
-struct http_server;
-
 /*
  * Starts listening for the doors of mounts (which must outlive the server; one of them, the
  * root, has the prefix ""); NULL with err when the address cannot be bound.
@@ -161,6 +164,15 @@ struct http_server;
 struct http_server *http_server_start(const struct dmr_config *cfg,
 				      const struct http_mount *const *mounts, size_t nmounts,
 				      void *app, struct dmr_error *err);
+
+/*
+ * The server's own metrics, in the Prometheus text format: requests in flight per door, and
+ * a histogram of the requests' durations per door, route ("GET /api/v1/reports/{}", or
+ * "none" for what no route took) and status class (2xx...); only the series that saw a
+ * request. dmrd writes an access log line per request too (DMR_ACCESS_LOG): door, method,
+ * route, status, duration and bytes, never a path's values, a token or a query string.
+ */
+void http_server_metrics(const struct http_server *server, struct buf *out);
 
 /*
  * Stops accepting connections, lets in-flight requests finish (up to drain_seconds), then

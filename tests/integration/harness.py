@@ -7,6 +7,7 @@ import http.client
 import json
 import math
 import os
+import re
 import random
 import signal
 import socket
@@ -346,6 +347,14 @@ class unchanged_reports:
             assert after == self.before, \
                 f"a refused request wrote into report: {self.before} rows before, {after} after"
         return False
+
+
+def metric(text, name, **labels):
+    """The value of the series `name{labels}` in the Prometheus text `text`; it must be there."""
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    found = re.search(rf"^{name}{{{re.escape(want)}}} (\S+)$", text, re.M)
+    assert found, f"{name}{{{want}}} not in /metrics:\n{text}"
+    return float(found.group(1))
 
 
 def wait_until(what, check, timeout=10.0):

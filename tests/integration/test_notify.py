@@ -24,8 +24,8 @@ import zoneinfo
 import pytest
 
 import harness
-from harness import (API, assert_error, bearer, follow_confirmed, moved, psql, report_here,
-                     run_dmrctl, wait_until)
+from harness import (API, assert_error, bearer, follow_confirmed, metric, moved, psql,
+                     report_here, run_dmrctl, wait_until)
 from sinks import SmtpSink
 
 RAMEN = "Ramen"
@@ -111,13 +111,6 @@ def inbox(relay, expected, timeout=10.0):
         assert all(len(line) <= 76 for line in lines), "a quoted-printable line over 76"
         assert mail.message["Auto-Submitted"] == "auto-generated", head
     return {a: [mails[r["message_id"]] for r in rows if r["recipient"] == a] for a in expected}
-
-
-def metric(text, name, **labels):
-    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    found = re.search(rf"^{name}{{{re.escape(want)}}} (\S+)$", text, re.M)
-    assert found, f"{name}{{{want}}} not in /metrics:\n{text}"
-    return float(found.group(1))
 
 
 def follow(client, report_id, **who):
