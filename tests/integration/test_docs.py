@@ -1,7 +1,9 @@
 """The docs and the code agree: docs/openapi.yaml describes exactly the routes of the doors
 dmrd serves (the `routes` tables of src/api/ and src/web/), docs/api.md's error table is the
-registry of error codes, and docs/security.md names tests that exist."""
+registry of error codes, docs/security.md names tests that exist, and docs/api.md's routing
+preview example has the members of a real answer."""
 
+import json
 import os
 import re
 
@@ -93,3 +95,19 @@ def test_the_errors_sql_raises_are_in_the_registry():
     assert raised
     wrong = [(c, s, n) for c, s, n in raised if registry.get(c) != s]
     assert not wrong, f"SQL raises codes with another status than the registry's: {wrong}"
+
+
+def shape(value):
+    """The members of a JSON value, nested; what an example and an answer must share."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    return None
+
+
+def test_the_routing_preview_example_has_the_members_of_an_answer(client):
+    with open(os.path.join(ROOT, "docs", "api.md"), encoding="utf-8") as f:
+        section = f.read().split("## Routing preview", 1)[1]
+    example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    r = client.get("/api/v1/route?category_id=7001&lat=48.8566&lon=2.3522")
+    assert r.status == 200, r
+    assert shape(example) == shape(r.body)
