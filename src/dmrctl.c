@@ -14,7 +14,9 @@
 static const char usage[] =
 	"usage: dmrctl COMMAND [ARGS]\n"
 	"\n"
-	"  migrate                      apply the schema migrations not applied yet\n"
+	"  migrate                      apply the schema migrations not applied yet, then every\n"
+	"                               function file again; drop the dmr_ functions they no\n"
+	"                               longer define\n"
 	"  load-paris                   load the Paris areas, services, categories and sectors\n"
 	"  load-reference [DIR]         load services.csv, categories.csv, sectors.csv\n"
 	"                               (default DIR: $DMR_SHARE_DIR/geo)\n"

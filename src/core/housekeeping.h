@@ -2,11 +2,11 @@
 #define DMR_CORE_HOUSEKEEPING_H
 
 /*
- * What expires is deleted (dmr_housekeeping, migrations 0006 and 0008): Idempotency-Keys after
- * 24 hours, e-mails held for an address its owner did not confirm within 7 days, follows by
- * e-mail not confirmed within 7 days. Every dmrd node runs it on a thread of its own, at start
- * and then every DMR_HOUSEKEEPING_SECONDS; several nodes running it at once only delete the
- * same rows.
+ * What expires is deleted (dmr_housekeeping, sql/functions/90_housekeeping.sql):
+ * Idempotency-Keys after 24 hours, e-mails held for an address its owner did not confirm
+ * within 7 days, follows by e-mail not confirmed within 7 days. Every dmrd node runs it on a
+ * thread of its own, at start and then every DMR_HOUSEKEEPING_SECONDS; several nodes running
+ * it at once only delete the same rows.
  */
 
 #include <stdbool.h>

@@ -4,7 +4,8 @@
 
 /*
  * dmrctl housekeeping: one pass of what every dmrd node does now and then (dmr_housekeeping,
- * migrations 0006 and 0008), for a database that no dmrd serves at the moment, or from cron.
+ * sql/functions/90_housekeeping.sql), for a database that no dmrd serves at the moment, or
+ * from cron.
  * Prints one line per kind of row: how many were deleted.
  */
 int ctl_housekeeping(PGconn *conn)

@@ -26,7 +26,7 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		" $3::float8, $4, $5, $6::int, $7::char, $8, $9, $10, $11, $12)", 12},
 	[STMT_REPORT_GET] = {"SELECT " REPORT_COLUMNS ", NULL::float8"
 			     " FROM report_public WHERE id = $1::bigint", 1},
-	/* Searches run in SQL functions (migration 0001) that plan for the filters given. */
+	/* Searches (sql/functions/40_reports.sql) plan for the filters given. */
 	[STMT_REPORT_SEARCH_NEAR] = {
 		"SELECT " REPORT_COLUMNS ", n.distance_m"
 		" FROM dmr_reports_near($1::float8, $2::float8, $3::float8, $4::int, $5::text[], $6,"
@@ -48,7 +48,10 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"SELECT CASE WHEN $2::boolean THEN thumb ELSE jpeg END FROM photo_blob"
 		" WHERE sha256 = $1", 2},
 	[STMT_PHOTO_RIGHT_CHECK] = {"SELECT dmr_check_photo_right($1::bigint, $2, $3)", 3},
-	/* The lifecycle (migration 0003): rights are checked in SQL, with the change they guard. */
+	/*
+	 * The lifecycle (sql/functions/60_lifecycle.sql): rights are checked in SQL, with the
+	 * change they guard.
+	 */
 	[STMT_TRANSITION] = {
 		"SELECT dmr_transition($1::bigint, $2, $3, $4, $5, $6::date, $7, $8::bigint, $9,"
 		" $10::int)", 10},
@@ -56,7 +59,7 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_FOLLOW] = {
 		"SELECT report_id, followers, awaiting FROM dmr_follow($1::bigint, $2, $3)", 3},
 	[STMT_UNFOLLOW] = {"SELECT report_id, followers FROM dmr_unfollow($1::bigint, $2)", 2},
-	/* The links of e-mails (migration 0008): signed tokens, checked in SQL. */
+	/* The links of e-mails (sql/functions/70_followers.sql): signed tokens, checked in SQL. */
 	[STMT_EMAIL_CONFIRM] = {"SELECT report_id, number FROM dmr_email_confirm($1)", 1},
 	[STMT_EMAIL_UNSUBSCRIBE] = {"SELECT report_id, number FROM dmr_email_unsubscribe($1)", 1},
 	[STMT_HOUSEKEEPING] = {"SELECT what, deleted FROM dmr_housekeeping()", 0},
@@ -76,7 +79,7 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PUT_REJECT_REASON] = {"SELECT dmr_put_reject_reason($1, $2, $3, $4::boolean)", 4},
 	[STMT_CATEGORY_DELAYS] = {
 		"SELECT dmr_set_category_delays($1, $2::int, $3::int, $4::float8)", 4},
-	/* The outbox (migration 0004, notify/outbox.h). */
+	/* The outbox (sql/functions/80_notify.sql, notify/outbox.h). */
 	[STMT_OUTBOX_CLAIM] = {
 		"SELECT id, message_id, report_id, kind, channel, recipient, vars, attempts,"
 		" webhook_secret, lease_id FROM dmr_outbox_claim($1::text[], $2::int, $3::int)", 3},

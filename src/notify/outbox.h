@@ -2,9 +2,9 @@
 #define DMR_NOTIFY_OUTBOX_H
 
 /*
- * The delivery of the outbox (migration 0004): threads inside dmrd that send the messages
- * the lifecycle queued in the database, by e-mail (notify/mail.h), webhook and push gateway
- * (notify/webhook.h). Any number of dmrd nodes may run it on one database.
+ * The delivery of the outbox (sql/functions/80_notify.sql): threads inside dmrd that send
+ * the messages the lifecycle queued in the database, by e-mail (notify/mail.h), webhook and
+ * push gateway (notify/webhook.h). Any number of dmrd nodes may run it on one database.
  *
  * A waker thread holds a connection of its own that LISTENs on dmr_outbox, and wakes the
  * delivery threads when messages are queued or when a retry falls due; it never polls

@@ -5,9 +5,9 @@
  * The live stream of report events (GET /api/v1/events/stream), as Server-Sent Events.
  *
  * One hub per dmrd reads the events from the database in the order their transactions
- * became final (dmr_stream_events, migration 0004), woken by LISTEN dmr_events (transitions
- * notify; creations, too frequent, do not) and checking every quarter of a second, and keeps
- * the latest ones in a ring. Each client reads
+ * became final (dmr_stream_events, sql/functions/80_notify.sql), woken by LISTEN dmr_events
+ * (transitions notify; creations, too frequent, do not) and checking every quarter of a
+ * second, and keeps the latest ones in a ring. Each client reads
  * from the ring the events of its services. An event's SSE id is "<xid>.<id>": a client that
  * comes back with Last-Event-ID first gets what it missed from the database, so a reconnection
  * leaves no gap. A client too slow for the ring, or with too much to catch up, is ended and

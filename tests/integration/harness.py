@@ -237,10 +237,10 @@ class Dmrd:
 # dmrctl, psql and deploy/local
 
 
-def run_dmrctl(*args, timeout=300):
+def run_dmrctl(*args, timeout=300, share_dir=None):
     environ = dict(os.environ)
     environ["DMR_DATABASE"] = env("DMR_DATABASE")
-    environ["DMR_SHARE_DIR"] = env("DMR_SHARE_DIR")
+    environ["DMR_SHARE_DIR"] = share_dir or env("DMR_SHARE_DIR")
     return subprocess.run([os.path.join(env("DMR_BUILD_DIR"), "dmrctl"), *args], env=environ,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout)

@@ -1,6 +1,10 @@
-"""dmrctl: migrating and loading again changes nothing."""
+"""dmrctl: migrating and loading again changes nothing; migrate applies the function files
+in one transaction and drops the stale functions."""
 
-from harness import psql, run_dmrctl
+import os
+import shutil
+
+from harness import env, psql, run_dmrctl
 
 SNAPSHOT = {
     "area": "SELECT count(*) || ':' || md5(string_agg(kind || '/' || code || '/' || name || '/' "
@@ -19,8 +23,33 @@ SNAPSHOT = {
 }
 
 
+# What the function files define: the dmr_ functions, and the triggers and the view that call
+# them.
+DEFINITIONS = {
+    "functions": "SELECT count(*) || ':' || md5(string_agg(p.oid::regprocedure::text || "
+                 "pg_get_functiondef(p.oid), ',' ORDER BY p.oid::regprocedure::text))"
+                 " FROM pg_proc p WHERE p.proname LIKE 'dmr\\_%'",
+    "triggers": "SELECT count(*) || ':' || md5(string_agg(pg_get_triggerdef(oid), ','"
+                " ORDER BY tgname)) FROM pg_trigger WHERE NOT tgisinternal",
+    "report_public": "SELECT md5(pg_get_viewdef('report_public'))",
+}
+# The transaction that wrote each function's row (xmin): it changes when a function is rewritten,
+# even to the same text.
+WRITTEN_BY = "SELECT md5(string_agg(p.xmin::text, ',' ORDER BY p.oid)) FROM pg_proc p" \
+             " WHERE p.proname LIKE 'dmr\\_%'"
+
+
 def snapshot():
     return {name: psql(sql) for name, sql in SNAPSHOT.items()}
+
+
+def definitions():
+    return {name: psql(sql) for name, sql in DEFINITIONS.items()}
+
+
+def function_files():
+    folder = os.path.join(env("DMR_SHARE_DIR"), "sql", "functions")
+    return sorted(name for name in os.listdir(folder) if name.endswith(".sql"))
 
 
 def test_load_paris_twice_changes_nothing():
@@ -34,10 +63,60 @@ def test_load_paris_twice_changes_nothing():
 
 
 def test_migrate_twice_changes_nothing():
-    before = snapshot()
+    before, defined = snapshot(), definitions()
+    assert defined["functions"].split(":")[0] != "0", "this database was never migrated"
     p = run_dmrctl("migrate")
     assert p.returncode == 0, f"dmrctl migrate exited {p.returncode}:\n{p.stdout}\n{p.stderr}"
+    assert p.stdout.splitlines() == [f"applied functions ({len(function_files())} files)",
+                                     "schema up to date (0 migrations applied now)"], p.stdout
     assert snapshot() == before
+    assert definitions() == defined
+
+
+def test_migrate_drops_a_stale_function():
+    defined = definitions()
+    psql("CREATE FUNCTION dmr_stale_test(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1'")
+    p = run_dmrctl("migrate")
+    assert p.returncode == 0, f"dmrctl migrate exited {p.returncode}:\n{p.stdout}\n{p.stderr}"
+    assert "dropped stale function dmr_stale_test(integer)" in p.stdout.splitlines(), p.stdout
+    assert psql("SELECT count(*) FROM pg_proc WHERE proname = 'dmr_stale_test'") == "0"
+    assert definitions() == defined
+
+
+def test_migrate_keeps_a_stale_function_still_in_use():
+    """No CASCADE: a stale function that a view still calls stops the migration, which then
+    changes no function at all."""
+    psql("CREATE FUNCTION dmr_stale_used() RETURNS integer LANGUAGE sql AS 'SELECT 1';"
+         "CREATE VIEW stale_user AS SELECT dmr_stale_used() AS one")
+    try:
+        written = psql(WRITTEN_BY)
+        p = run_dmrctl("migrate")
+        assert p.returncode == 1, p
+        assert "dmr_stale_used()" in p.stderr, p.stderr
+        assert psql("SELECT one FROM stale_user") == "1"
+        assert psql(WRITTEN_BY) == written, "a failed migrate rewrote functions"
+    finally:
+        psql("DROP VIEW IF EXISTS stale_user; DROP FUNCTION IF EXISTS dmr_stale_used()")
+
+
+def test_a_failing_function_file_changes_no_function(tmp_path):
+    """The function files run in one transaction: when one fails, those before it are rolled
+    back too, and the message names the file."""
+    shutil.copytree(os.path.join(env("DMR_SHARE_DIR"), "sql"), tmp_path / "sql")
+    broken = tmp_path / "sql" / "functions" / "55_broken.sql"
+    broken.write_text("CREATE OR REPLACE FUNCTION dmr_duplicate_reach() RETURNS integer\n"
+                      "LANGUAGE sql IMMUTABLE AS $$ SELECT 4 $$;\n"
+                      "CREATE OR REPLACE FUNCTION dmr_broken_test() RETURNS integer\n"
+                      "LANGUAGE sql AS $$ SELECT no_such_column FROM report $$;\n")
+    defined, written = definitions(), psql(WRITTEN_BY)
+    p = run_dmrctl("migrate", share_dir=str(tmp_path))
+    assert p.returncode == 1, p
+    assert str(broken) in p.stderr and "no_such_column" in p.stderr, p.stderr
+    assert "applied functions" not in p.stdout, p.stdout
+    assert definitions() == defined
+    assert psql(WRITTEN_BY) == written, "a failed migrate rewrote functions"
+    assert psql("SELECT dmr_duplicate_reach()") == "3"
+    assert psql("SELECT count(*) FROM pg_proc WHERE proname = 'dmr_broken_test'") == "0"
 
 
 def test_unknown_command_fails():

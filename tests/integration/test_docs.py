@@ -83,15 +83,25 @@ def test_the_error_table_of_the_docs_is_the_registry():
     assert documented == error_registry()
 
 
+def sql_files():
+    """(path from the root, text) of sql/migrations/ then sql/functions/, in the order
+    dmrctl migrate applies them."""
+    files = []
+    for folder in ("migrations", "functions"):
+        for name in sorted(os.listdir(os.path.join(ROOT, "sql", folder))):
+            path = f"sql/{folder}/{name}"
+            with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+                files.append((path, f.read()))
+    return files
+
+
 def test_the_errors_sql_raises_are_in_the_registry():
     """A SQL function raises 'DM' + status with the code as HINT: the status is the code's."""
     registry = error_registry()
     raised = set()
-    for name in sorted(os.listdir(os.path.join(ROOT, "sql", "migrations"))):
-        with open(os.path.join(ROOT, "sql", "migrations", name), encoding="utf-8") as f:
-            for status, code in re.findall(r"ERRCODE = 'DM(\d{3})', HINT = '([a-z0-9_]+)'",
-                                           f.read()):
-                raised.add((code, int(status), name))
+    for name, text in sql_files():
+        for status, code in re.findall(r"ERRCODE = 'DM(\d{3})', HINT = '([a-z0-9_]+)'", text):
+            raised.add((code, int(status), name))
     assert raised
     wrong = [(c, s, n) for c, s, n in raised if registry.get(c) != s]
     assert not wrong, f"SQL raises codes with another status than the registry's: {wrong}"

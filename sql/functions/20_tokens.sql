@@ -1,0 +1,103 @@
+-- Who bears a token: an API token of the staff or of a partner of the city (dmrctl token),
+-- the edit token of a report's reporter, or the token of a link in an e-mail.
+
+-- The live token holding that secret, with its role and service codes; no row when the
+-- token is unknown, expired or revoked.
+CREATE OR REPLACE FUNCTION dmr_token_lookup(p_token text)
+RETURNS TABLE (token_id integer, role text, services text[])
+LANGUAGE sql STABLE AS $$
+    SELECT t.id, t.role,
+           ARRAY(SELECT s.code FROM api_token_service ts JOIN service s ON s.id = ts.service_id
+                 WHERE ts.token_id = t.id ORDER BY s.code)
+    FROM api_token t
+    WHERE t.token_hash = dmr_token_hash(p_token)
+      AND t.revoked_at IS NULL
+      AND (t.expires_at IS NULL OR t.expires_at > now())
+$$;
+
+-- Whether the token is the report's edit token: 404 for an unknown report, 403 otherwise.
+CREATE OR REPLACE FUNCTION dmr_check_edit_token(p_report bigint, p_token text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM 1 FROM report WHERE id = p_report;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
+            MESSAGE = format('no report has id %s', p_report);
+    END IF;
+    PERFORM 1 FROM report_secret
+    WHERE report_id = p_report AND edit_token_hash = dmr_token_hash(p_token);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM403', HINT = 'forbidden',
+            MESSAGE = 'this token does not allow changing this report';
+    END IF;
+END
+$$;
+
+-- Who bears p_token: an API token (its role, id and service codes) or, for p_report, the
+-- report's edit token (role reporter). 401 for anything else.
+CREATE OR REPLACE FUNCTION dmr_actor(p_token text, p_report bigint,
+                                     OUT role text, OUT token_id integer, OUT services text[])
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT t.role, t.token_id, t.services INTO role, token_id, services
+    FROM dmr_token_lookup(p_token) t;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    IF p_report IS NOT NULL AND EXISTS (SELECT 1 FROM report_secret s
+                                        WHERE s.report_id = p_report
+                                          AND s.edit_token_hash = dmr_token_hash(p_token)) THEN
+        role := 'reporter';
+        services := '{}';
+        RETURN;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'DM401', HINT = 'unauthorized',
+        MESSAGE = 'this token is unknown, expired or revoked';
+END
+$$;
+
+-- The API token's id when its role is one of p_roles: 401 unknown token, 403 other role.
+CREATE OR REPLACE FUNCTION dmr_require_role(p_token text, p_roles text[]) RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    a record := dmr_actor(p_token, NULL);
+BEGIN
+    IF NOT a.role = ANY (p_roles) THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM403', HINT = 'forbidden',
+            MESSAGE = format('this is for the roles %s, not %s', array_to_string(p_roles, ', '),
+                             a.role);
+    END IF;
+    RETURN a.token_id;
+END
+$$;
+
+-- A link's token: "<kind>.<id>.<expiry, Unix seconds>.<MAC>", the MAC being the first 128
+-- bits of the HMAC of the rest. Kinds: c confirms an address (email_contact id), f confirms a
+-- follow (follower id), u unsubscribes a follower (follower id).
+CREATE OR REPLACE FUNCTION dmr_link_token(p_kind text, p_id bigint, p_days integer) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT x.body || '.' || left(dmr_hmac('link', x.body), 32)
+    FROM (SELECT p_kind || '.' || p_id || '.'
+                 || (extract(epoch FROM now())::bigint + p_days * 86400) AS body) x
+$$;
+
+-- The kind and id a token stands for, when it is one of ours of one of p_kinds: 404
+-- invalid_link otherwise, 410 link_expired past its date.
+CREATE OR REPLACE FUNCTION dmr_link_open(p_token text, p_kinds text, OUT kind text, OUT id bigint)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    m text[] := regexp_match(p_token, '^([cfu])\.([0-9]{1,18})\.([0-9]{1,12})\.([0-9a-f]{32})$');
+BEGIN
+    IF m IS NULL OR position(m[1] IN p_kinds) = 0
+       OR left(dmr_hmac('link', m[1] || '.' || m[2] || '.' || m[3]), 32) <> m[4] THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'invalid_link',
+            MESSAGE = 'this link is not one of ours';
+    END IF;
+    IF m[3]::bigint < extract(epoch FROM now()) THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM410', HINT = 'link_expired',
+            MESSAGE = 'this link has expired';
+    END IF;
+    kind := m[1];
+    id := m[2]::bigint;
+END
+$$;

@@ -1,0 +1,113 @@
+-- Routing: the arrondissement of a point, and the service and sector a report goes to. The
+-- rules are numbered as in docs/architecture.md (Routing).
+
+-- Rule 1: the arrondissement holding the point, or the nearest one within the tolerance.
+-- The containment test uses the index; the metric fallback only runs for points outside every
+-- polygon, on the few polygons a degree box around the point already touches.
+CREATE OR REPLACE FUNCTION dmr_arrondissement_of(p geometry, tolerance_m double precision)
+RETURNS smallint
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+        (SELECT a.arrondissement
+         FROM area a
+         WHERE a.kind = 'arrondissement' AND ST_Intersects(a.geom, p)
+         ORDER BY a.id
+         LIMIT 1),
+        (SELECT a.arrondissement
+         FROM area a
+         WHERE a.kind = 'arrondissement'
+           AND a.geom && ST_Expand(p, tolerance_m / (111000.0 * greatest(cos(radians(ST_Y(p))), 0.1)))
+           AND ST_DWithin(a.geom::geography, p::geography, tolerance_m)
+         ORDER BY ST_Distance(a.geom::geography, p::geography), a.id
+         LIMIT 1))
+$$;
+
+-- Rule 1 as the API answers it: the arrondissement, or 422 outside_service_area.
+CREATE OR REPLACE FUNCTION dmr_point_in_service_area(p geometry) RETURNS smallint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    arr smallint := dmr_arrondissement_of(p, 50);
+BEGIN
+    IF arr IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM422', HINT = 'outside_service_area', COLUMN = 'lat',
+            MESSAGE = 'this position is outside Paris: reports are taken within Paris only';
+    END IF;
+    RETURN arr;
+END
+$$;
+
+-- Routing rules 3 to 5 inside one service, shared by the routing of a new report and the
+-- transfer of a report to another service.
+CREATE OR REPLACE FUNCTION dmr_route_in_service(p_service integer, p geometry,
+                                                OUT sector_id integer, OUT rule text,
+                                                OUT distance_m double precision)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT s.id INTO sector_id
+    FROM sector s
+    WHERE s.service_id = p_service AND ST_Intersects(s.geom, p)
+    ORDER BY s.priority DESC, s.area_m2, s.id
+    LIMIT 1;
+    IF FOUND THEN
+        rule := 'category_sector';
+        RETURN;
+    END IF;
+
+    -- Nearest in metres on the ground: a service has few sectors, so each is measured.
+    SELECT s.id, ST_Distance(s.geom::geography, p::geography) AS d INTO sector_id, distance_m
+    FROM sector s
+    WHERE s.service_id = p_service
+    ORDER BY d, s.id
+    LIMIT 1;
+    IF FOUND THEN
+        rule := 'nearest_sector';
+        RETURN;
+    END IF;
+
+    sector_id := NULL;
+    distance_m := NULL;
+    rule := 'service_queue';
+END
+$$;
+
+-- Rules 2 to 5 (3 to 5 in dmr_route_in_service). Deterministic: ties fall to the highest
+-- priority, then the smallest sector, then the lowest id.
+CREATE OR REPLACE FUNCTION dmr_route(p_category integer, p geometry,
+                                     OUT service_id integer, OUT sector_id integer,
+                                     OUT rule text, OUT distance_m double precision)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT s.service_id, s.id INTO service_id, sector_id
+    FROM sector s
+    WHERE s.overrides_category AND ST_Intersects(s.geom, p)
+    ORDER BY s.priority DESC, s.area_m2, s.id
+    LIMIT 1;
+    IF FOUND THEN
+        rule := 'override_sector';
+        RETURN;
+    END IF;
+    SELECT c.service_id INTO service_id FROM category c WHERE c.id = p_category;
+    SELECT * INTO sector_id, rule, distance_m FROM dmr_route_in_service(service_id, p);
+END
+$$;
+
+-- What routing would decide, stored nowhere.
+CREATE OR REPLACE FUNCTION dmr_route_preview(p_category integer, p_lon double precision,
+                                             p_lat double precision, OUT service_code text,
+                                             OUT service_name text, OUT sector_code text,
+                                             OUT sector_name text, OUT arrondissement smallint,
+                                             OUT rule text, OUT distance_m double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
+    r record;
+BEGIN
+    PERFORM dmr_category_check(p_category, true);
+    arrondissement := dmr_point_in_service_area(p);
+    r := dmr_route(p_category, p);
+    SELECT s.code, s.name INTO service_code, service_name FROM service s WHERE s.id = r.service_id;
+    SELECT s.code, s.name INTO sector_code, sector_name FROM sector s WHERE s.id = r.sector_id;
+    rule := r.rule;
+    distance_m := r.distance_m;
+END
+$$;
