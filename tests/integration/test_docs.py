@@ -1,7 +1,8 @@
 """The docs and the code agree: docs/openapi.yaml describes exactly the routes of the doors
 dmrd serves (the `routes` tables of src/api/ and src/web/), docs/api.md's error table is the
-registry of error codes, docs/security.md names tests that exist, and docs/api.md's routing
-preview example has the members of a real answer."""
+registry of error codes, docs/security.md names tests that exist, docs/api.md's routing
+preview example has the members of a real answer, and the SQL files the docs cite exist and
+define the functions cited with them."""
 
 import json
 import os
@@ -121,3 +122,73 @@ def test_the_routing_preview_example_has_the_members_of_an_answer(client):
     r = client.get("/api/v1/route?category_id=7001&lat=48.8566&lon=2.3522")
     assert r.status == 200, r
     assert shape(example) == shape(r.body)
+
+
+SQL_FUNCTION = re.compile(r"^CREATE (?:OR REPLACE )?FUNCTION (dmr_\w+)", re.M)
+SQL_PATH = re.compile(r"(?<![\w-])sql/[\w./-]*[\w/]")
+# A function followed, in the same sentence, by the file that defines it in parentheses:
+# "`dmr_attach_photo(...)` per photo (`sql/functions/50_photos.sql`)".
+FUNCTION_THEN_FILE = re.compile(r"`(dmr_\w+)[^`]*`[^`.;:]*?\(`(sql/[^`]+\.sql)`")
+
+
+def function_files():
+    """Each function's file: the last one that defines it, in the order of dmrctl migrate."""
+    where = {}
+    for path, text in sql_files():
+        for name in SQL_FUNCTION.findall(text):
+            where[name] = path
+    return where
+
+
+def doc_texts():
+    names = ["README.md"] + [os.path.join("docs", name)
+                             for name in sorted(os.listdir(os.path.join(ROOT, "docs")))
+                             if name.endswith(".md")]
+    for name in names:
+        with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+            yield name, f.read()
+
+
+def test_each_function_is_defined_once_in_the_function_files():
+    """A function lives in one file of sql/functions/, so no stale copy is left anywhere."""
+    seen = {}
+    for path, text in sql_files():
+        for name in SQL_FUNCTION.findall(text):
+            seen.setdefault(name, []).append(path)
+    assert len(seen) > 50, seen
+    wrong = {name: paths for name, paths in seen.items()
+             if len(paths) != 1 or not paths[0].startswith("sql/functions/")}
+    assert not wrong, f"functions defined elsewhere than in one file of sql/functions/: {wrong}"
+
+
+def test_the_sql_files_the_docs_cite_exist():
+    cited = [(doc, path) for doc, text in doc_texts() for path in SQL_PATH.findall(text)]
+    assert len(cited) > 5, cited
+    missing = [(doc, path) for doc, path in cited if not os.path.exists(os.path.join(ROOT, path))]
+    assert not missing, f"the docs cite SQL files that do not exist: {missing}"
+
+
+def test_the_docs_cite_each_function_with_its_file():
+    """A function cited with a file, "`dmr_x` (`sql/...sql`)", or in a section whose heading
+    cites files, is defined in that file (in one of those files)."""
+    where = function_files()
+    checked, wrong = 0, []
+    for doc, text in doc_texts():
+        for section in re.split(r"^(?=#{1,6} )", text, flags=re.M):
+            heading_files = [path for path in SQL_PATH.findall(section.split("\n", 1)[0])
+                             if path.endswith(".sql")]
+            cited_with_file = set()
+            for name, path in FUNCTION_THEN_FILE.findall(section):
+                if name in where:
+                    cited_with_file.add(name)
+                    checked += 1
+                    if where[name] != path:
+                        wrong.append((doc, name, path, where[name]))
+            for name in sorted(set(re.findall(r"`(dmr_\w+)", section)) - cited_with_file):
+                if heading_files and name in where:
+                    checked += 1
+                    if where[name] not in heading_files:
+                        wrong.append((doc, name, heading_files, where[name]))
+    assert checked > 20, checked
+    assert not wrong, f"the docs cite functions with a file that does not define them " \
+                      f"(doc, function, cited, defined in): {wrong}"
