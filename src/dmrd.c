@@ -11,6 +11,7 @@
 
 #include "api/app.h"
 #include "api/media.h"
+#include "api/open311/open311.h"
 #include "api/ops.h"
 #include "api/v1/v1.h"
 #include "base/config.h"
@@ -29,7 +30,8 @@
 
 /* The doors of dmrd; the root takes every path the others do not. */
 static const struct http_mount *const mounts[] = {
-	&api_root_mount, &api_media_mount, &api_v1_mount, &web_mount, &static_mount,
+	&api_root_mount, &api_media_mount, &api_v1_mount, &api_open311_mount, &web_mount,
+	&static_mount,
 };
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
 #define PHOTO_NICE 10
@@ -61,6 +63,7 @@ static void app_close(struct dmr_app *app)
 	workpool_destroy(app->photo_workers);
 	db_pool_destroy(app->pool);
 	static_files_free(app->static_files);
+	o311_format_stop();
 }
 
 /* The app every door works with; false with err (app_close frees what was made). */
@@ -70,6 +73,7 @@ static bool app_open(struct dmr_app *app, const struct dmr_config *cfg, struct d
 
 	memset(app, 0, sizeof *app);
 	app->cfg = cfg;
+	o311_format_start();
 	snprintf(web_dir, sizeof web_dir, "%s/web", cfg->share_dir);
 	app->static_files = static_files_load(web_dir, err);
 	if (!app->static_files)

@@ -15,6 +15,22 @@ LANGUAGE sql STABLE AS $$
       AND (t.expires_at IS NULL OR t.expires_at > now())
 $$;
 
+-- The client (an application) that holds p_key: a live token of role client. 403 for a key
+-- that is unknown, expired or revoked, or that is not a client's.
+CREATE OR REPLACE FUNCTION dmr_client_of(p_key text) RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    t record;
+BEGIN
+    SELECT l.token_id, l.role INTO t FROM dmr_token_lookup(p_key) l;
+    IF NOT FOUND OR t.role <> 'client' THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM403', HINT = 'forbidden', COLUMN = 'api_key',
+            MESSAGE = 'this api_key is unknown or revoked';
+    END IF;
+    RETURN t.token_id;
+END
+$$;
+
 -- Whether the token is the report's edit token: 404 for an unknown report, 403 otherwise.
 CREATE OR REPLACE FUNCTION dmr_check_edit_token(p_report bigint, p_token text) RETURNS void
 LANGUAGE plpgsql STABLE AS $$

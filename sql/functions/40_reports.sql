@@ -76,12 +76,16 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT interval '24 hours' $$;
 -- key, the edit token is the HMAC of the key: every replay of the creation gives back the same
 -- token, and none replaces another, so a replay never changes who holds the report (the key
 -- is exactly as secret as the token it stands for). Without a key, the token is p_edit_token,
--- drawn by dmrd. Only the token's hash is stored.
+-- drawn by dmrd. Only the token's hash is stored. A report sent by an application (Open311)
+-- carries its key, p_client_key, which must be a live client token (else 403), and may carry
+-- the reporter's name and phone.
 CREATE OR REPLACE FUNCTION dmr_create_report(p_category integer, p_lon double precision,
                                              p_lat double precision, p_description text,
                                              p_address text, p_priority integer, p_channel char,
                                              p_email text, p_device text, p_idem_key text,
                                              p_idem_hash text, p_edit_token text,
+                                             p_client_key text, p_first_name text,
+                                             p_last_name text, p_phone text,
                                              OUT replayed boolean, OUT report_id bigint,
                                              OUT edit_token text)
 LANGUAGE plpgsql AS $$
@@ -90,7 +94,11 @@ DECLARE
     arr smallint;
     r record;
     prior idempotency_key;
+    client integer;
 BEGIN
+    IF p_client_key IS NOT NULL THEN
+        client := dmr_client_of(p_client_key);
+    END IF;
     replayed := false;
     edit_token := p_edit_token;
     IF p_idem_key IS NOT NULL THEN
@@ -119,14 +127,14 @@ BEGIN
     report_id := nextval(pg_get_serial_sequence('report', 'id'));
     INSERT INTO report (id, number, category_id, service_id, sector_id, arrondissement,
                         priority, description, address, point, channel, routing_rule,
-                        routing_distance_m)
+                        routing_distance_m, client_id)
     VALUES (report_id, dmr_report_number(p_channel, report_id, now()), p_category,
             r.service_id, r.sector_id, arr, p_priority, coalesce(p_description, ''),
-            coalesce(p_address, ''), p, p_channel, r.rule, r.distance_m);
+            coalesce(p_address, ''), p, p_channel, r.rule, r.distance_m, client);
 
-    IF p_email IS NOT NULL OR p_device IS NOT NULL THEN
-        INSERT INTO reporter (report_id, email, device_id)
-        VALUES (report_id, p_email, p_device);
+    IF coalesce(p_email, p_device, p_first_name, p_last_name, p_phone) IS NOT NULL THEN
+        INSERT INTO reporter (report_id, email, device_id, first_name, last_name, phone)
+        VALUES (report_id, p_email, p_device, p_first_name, p_last_name, p_phone);
     END IF;
     IF p_idem_key IS NOT NULL THEN
         INSERT INTO idempotency_key (key, request_hash, report_id)

@@ -3,12 +3,15 @@
 -- through the API.
 
 -- A report's history starts with its creation event, written by the database, so that every
--- way of storing a report writes it.
+-- way of storing a report writes it. A report sent by an application names it (token_id), for
+-- the staff's history.
 CREATE OR REPLACE FUNCTION dmr_report_created() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO report_event (report_id, at, actor_role, to_status, service_id, to_service)
-    VALUES (NEW.id, NEW.created_at, 'reporter', NEW.status, NEW.service_id, NEW.service_id);
+    INSERT INTO report_event (report_id, at, actor_role, token_id, to_status, service_id,
+                              to_service)
+    VALUES (NEW.id, NEW.created_at, 'reporter', NEW.client_id, NEW.status, NEW.service_id,
+            NEW.service_id);
     RETURN NULL;
 END
 $$;

@@ -101,7 +101,8 @@ LANGUAGE sql STABLE AS $$
                 ELSE 'pending' END
 $$;
 
--- The reporter follows its report at once. Its receipt is queued (held until its address is
+-- The reporter follows its report at once, when it left an address to follow with (a name
+-- or a phone alone, from Open311, is no way to reach anyone). Its receipt is queued (held until its address is
 -- confirmed, when it is not yet), then, for an unconfirmed address, the prompt to confirm it.
 CREATE OR REPLACE FUNCTION dmr_reporter_follows() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -128,7 +129,8 @@ BEGIN
 END
 $$;
 CREATE OR REPLACE TRIGGER reporter_follows AFTER INSERT ON reporter
-    FOR EACH ROW EXECUTE FUNCTION dmr_reporter_follows();
+    FOR EACH ROW WHEN (NEW.email IS NOT NULL OR NEW.device_id IS NOT NULL)
+    EXECUTE FUNCTION dmr_reporter_follows();
 
 -- Follows an open report, or the original of a duplicate. A device follows at once (twice
 -- changes nothing). An e-mail follow waits for its owner's click in a confirm_follow prompt,

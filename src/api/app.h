@@ -3,8 +3,8 @@
 
 /*
  * What every front door of dmrd works with: the configuration, the database pool, the photo
- * workers, the hub of the live stream and the static files of the pages. dmrd makes one and hands it to the HTTP server,
- * which passes it to every handler as `app`.
+ * workers, the hub of the live stream and the static files of the pages. dmrd makes one and
+ * hands it to the HTTP server, which passes it to every handler as `app`.
  */
 
 #include "base/config.h"

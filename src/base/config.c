@@ -168,5 +168,12 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	cfg->max_body = (size_t)max_body;
 	cfg->database = env_or("DMR_DATABASE", "dbname=dansmarue");
 	cfg->share_dir = env_or("DMR_SHARE_DIR", DMR_DEFAULT_SHARE_DIR);
-	return notify_from_env(cfg, err);
+	if (!notify_from_env(cfg, err))
+		return false;
+	snprintf(cfg->open311_contact, sizeof cfg->open311_contact, "%s",
+		 env_or("DMR_OPEN311_CONTACT", ""));
+	if (!cfg->open311_contact[0])
+		snprintf(cfg->open311_contact, sizeof cfg->open311_contact, "Dans ma rue, %s",
+			 cfg->notify.public_url);
+	return true;
 }

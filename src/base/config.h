@@ -15,6 +15,7 @@
  *   DMR_ACCESS_LOG  1: a line per request on standard error; 0: none (1)
  *   DMR_HOUSEKEEPING_SECONDS  how often expired keys, held e-mails and unconfirmed follows
  *                   are deleted (600)
+ *   DMR_OPEN311_CONTACT  the contact of Open311's discovery ("Dans ma rue, <DMR_PUBLIC_URL>")
  *
  * Notifications (notify/outbox.h):
  *   DMR_PUBLIC_URL  the service's address, for links  (http://<DMR_LISTEN>)
@@ -62,6 +63,7 @@ struct dmr_config {
 	int photo_threads;
 	int housekeeping_seconds;
 	bool access_log;
+	char open311_contact[512];
 	const char *share_dir;
 	struct notify_config notify;
 };

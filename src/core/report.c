@@ -49,6 +49,7 @@ enum report_column {
 	COL_REJECT_LABEL,
 	COL_DISTANCE
 };
+_Static_assert(COL_DISTANCE + 1 == REPORT_ROW_WIDTH, "REPORT_ROW_WIDTH counts the columns");
 
 static const char *const statuses[] = {
 	"new", "acknowledged", "scheduled", "transferred", "on_hold", "resolved", "rejected",
@@ -99,7 +100,10 @@ bool report_input_check(const struct report_input *in, struct dmr_error *err)
 				"priority must be 1 (dangerous), 2 (very annoying) or 3 (annoying)");
 	if (!report_text_check(in->description, "description", REPORT_DESCRIPTION_MAX, err) ||
 	    !report_text_check(in->address, "address", REPORT_ADDRESS_MAX, err) ||
-	    !report_text_check(in->email, "email", REPORT_EMAIL_MAX, err))
+	    !report_text_check(in->email, "email", REPORT_EMAIL_MAX, err) ||
+	    !report_text_check(in->first_name, "first_name", REPORT_NAME_MAX, err) ||
+	    !report_text_check(in->last_name, "last_name", REPORT_NAME_MAX, err) ||
+	    !report_text_check(in->phone, "phone", REPORT_PHONE_MAX, err))
 		return false;
 	if (in->email && !text_email_plausible(in->email))
 		return dmr_fail(err, "invalid_field", "email", "email is not an e-mail address");
@@ -234,9 +238,10 @@ static bool store_report(struct db_pool *pool, PGconn *conn, const struct report
 			 struct dmr_error *err)
 {
 	char category[24], lat[32], lon[32], priority[8], channel[2] = {in->channel, '\0'};
-	const char *params[12] = {category, lon, lat, in->description, in->address, priority,
+	const char *params[16] = {category, lon, lat, in->description, in->address, priority,
 				  channel, in->email, in->device_id, in->idempotency_key,
-				  in->request_hash, token[0] ? token : NULL};
+				  in->request_hash, token[0] ? token : NULL, in->client_key,
+				  in->first_name, in->last_name, in->phone};
 	PGresult *res;
 
 	snprintf(category, sizeof category, "%lld", in->category_id);
@@ -568,6 +573,26 @@ static bool read_double(const PGresult *res, int row, int col, double *out)
 		return false;
 	*out = strtod(PQgetvalue(res, row, col), NULL);
 	return true;
+}
+
+bool report_view_photo(const struct report_view *v, const char *view, char sha[65])
+{
+	size_t len = strlen(view);
+	const char *p = v->photos;
+
+	while (p && *p) {
+		size_t pair = strcspn(p, ",");
+
+		if (pair == len + 1 + 64 && strncmp(p, view, len) == 0 && p[len] == ':') {
+			memcpy(sha, p + len + 1, 64);
+			sha[64] = '\0';
+			return true;
+		}
+		p += pair;
+		if (*p == ',')
+			p++;
+	}
+	return false;
 }
 
 void report_view_read(const struct report_rows *rows, int i, struct report_view *v)

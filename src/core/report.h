@@ -20,6 +20,8 @@
 #define REPORT_ADDRESS_MAX 500
 #define REPORT_EMAIL_MAX 254
 #define REPORT_DEVICE_ID_MAX 200
+#define REPORT_NAME_MAX 100
+#define REPORT_PHONE_MAX 40
 #define REPORT_IDEMPOTENCY_KEY_MIN 16
 #define REPORT_IDEMPOTENCY_KEY_MAX 200
 #define REPORT_SEARCH_LIMIT_MAX 1000
@@ -28,7 +30,12 @@
 #define REPORT_RADIUS_DEFAULT 200.0
 
 /* Reporting channels and their letter in the public number. */
-enum report_channel { CHANNEL_WEB = 'S', CHANNEL_ANDROID = 'G', CHANNEL_IOS = 'A' };
+enum report_channel {
+	CHANNEL_WEB = 'S',
+	CHANNEL_ANDROID = 'G',
+	CHANNEL_IOS = 'A',
+	CHANNEL_OPEN311 = 'O', /* an application of a partner, through Open311 */
+};
 
 struct report_input {
 	long long category_id;
@@ -38,6 +45,8 @@ struct report_input {
 	const char *address;
 	const char *email;
 	const char *device_id;
+	const char *first_name, *last_name, *phone; /* personal data, like the e-mail */
+	const char *client_key; /* an Open311 api_key: a token of role client; NULL for none */
 	int priority; /* 1 dangerous, 2 very annoying, 3 annoying */
 	char channel;
 	const char *idempotency_key; /* NULL when absent */
@@ -73,6 +82,9 @@ struct report_view {
 	bool has_distance; /* searches near a point */
 	double distance_m;
 };
+
+/* The columns of a report row (REPORT_COLUMNS and a distance): a statement's own come next. */
+enum { REPORT_ROW_WIDTH = 34 };
 
 /* Rows of report_public owned by the caller: free with report_rows_free. */
 struct report_rows {
@@ -122,7 +134,9 @@ struct report_photo_in {
  * the report and its photos in one transaction. *replayed tells an idempotent replay (the
  * photos of the first request stay). edit_token receives the reporter's private token: drawn
  * at random, or, with an idempotency key, derived from the key, so that every replay gets
- * the same token and none replaces another. Rows hold one report.
+ * the same token and none replaces another. With a client_key, the client is checked first
+ * (403 forbidden when the key is unknown, revoked or not a client's) and remembered by the
+ * report. Rows hold one report.
  */
 bool report_create(struct db_pool *pool, struct workpool *workers,
 		   const struct report_input *in, const struct report_photo_in *photos,
@@ -159,6 +173,9 @@ bool report_rows_query(struct db_pool *pool, int stmt, const char *const *params
 		       struct report_rows *out, struct dmr_error *err);
 
 void report_view_read(const struct report_rows *rows, int i, struct report_view *v);
+
+/* The SHA-256 of the report's photo of that view (close, far, done); false when it has none. */
+bool report_view_photo(const struct report_view *v, const char *view, char sha[65]);
 void report_rows_free(struct report_rows *rows);
 
 /* True when s is one of the lifecycle statuses. */

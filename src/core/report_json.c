@@ -12,6 +12,8 @@ static const char *channel_name(char letter)
 		return "ios";
 	case CHANNEL_WEB:
 		return "web";
+	case CHANNEL_OPEN311:
+		return "open311";
 	default:
 		return "back_office";
 	}

@@ -14,7 +14,7 @@
 #define MAX_SERVICES 64
 
 static const char usage_text[] =
-	"usage: dmrctl token create --role agent|contractor|supervisor|admin --name NAME\n"
+	"usage: dmrctl token create --role agent|contractor|supervisor|admin|client --name NAME\n"
 	"                           [--service CODE]... [--expires-days DAYS]\n"
 	"       dmrctl token list\n"
 	"       dmrctl token revoke ID\n";
@@ -70,7 +70,8 @@ static bool parse_create(int argc, char **argv, struct token_request *r)
 static bool roles_and_services_agree(const struct token_request *r)
 {
 	bool scoped = strcmp(r->role, "agent") == 0 || strcmp(r->role, "contractor") == 0;
-	bool global = strcmp(r->role, "supervisor") == 0 || strcmp(r->role, "admin") == 0;
+	bool global = strcmp(r->role, "supervisor") == 0 || strcmp(r->role, "admin") == 0 ||
+		      strcmp(r->role, "client") == 0;
 
 	if (!scoped && !global) {
 		fprintf(stderr, "dmrctl: unknown role %s\n", r->role);
@@ -78,7 +79,8 @@ static bool roles_and_services_agree(const struct token_request *r)
 	}
 	if (scoped != (r->nservices > 0)) {
 		fprintf(stderr, "dmrctl: %s\n", scoped ? "agents and contractors need --service"
-						       : "supervisors and admins take no --service");
+						       : "supervisors, admins and clients take no "
+							 "--service");
 		return false;
 	}
 	if (r->expires_days && (atoi(r->expires_days) < 1 || atoi(r->expires_days) > 3650)) {

@@ -23,7 +23,8 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		" distance_m FROM dmr_route_preview($1::int, $2::float8, $3::float8)", 3},
 	[STMT_REPORT_CREATE] = {
 		"SELECT replayed, report_id, edit_token FROM dmr_create_report($1::int, $2::float8,"
-		" $3::float8, $4, $5, $6::int, $7::char, $8, $9, $10, $11, $12)", 12},
+		" $3::float8, $4, $5, $6::int, $7::char, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+		16},
 	[STMT_REPORT_GET] = {"SELECT " REPORT_COLUMNS ", NULL::float8"
 			     " FROM report_public WHERE id = $1::bigint", 1},
 	/* Searches (sql/functions/40_reports.sql) plan for the filters given. */
@@ -95,4 +96,22 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_OUTBOX_RETRY] = {"SELECT dmr_outbox_retry($1, $2::bigint)", 2},
 	[STMT_OUTBOX_STATS] = {
 		"SELECT state, channel, messages, oldest_seconds FROM dmr_outbox_stats()", 0},
+	/* Open311's lists (sql/functions/85_open311.sql), in the order the function gives. */
+	[STMT_FEED_REPORTS] = {
+		"SELECT " REPORT_COLUMNS ", NULL::float8, d.open311_status, d.requested_w3c,"
+		" d.updated_w3c, d.expected_w3c, d.status_notes"
+		" FROM dmr_open311_requests($1::bigint[], $2::int[], dmr_w3c_parse($3),"
+		"   dmr_w3c_parse($4), $5::boolean, dmr_w3c_parse($6), dmr_w3c_parse($7),"
+		"   CASE WHEN $8::float8 IS NOT NULL THEN"
+		"     ST_MakeEnvelope($8::float8, $9::float8, $10::float8, $11::float8, 4326) END,"
+		"   $12::int, $13::int) WITH ORDINALITY AS l (report_id, n)"
+		" JOIN report_public ON report_public.id = l.report_id"
+		" CROSS JOIN LATERAL dmr_open311_dates(l.report_id) d"
+		" ORDER BY l.n", 13},
+	[STMT_FEED_NOTES] = {
+		"SELECT report_id, at, description, type FROM dmr_open311_notes($1::bigint[])", 1},
+	[STMT_FEED_UPDATES] = {
+		"SELECT update_id, report_id, status, external_status, updated_at, description,"
+		" done_photo FROM dmr_open311_updates(dmr_w3c_parse($1), dmr_w3c_parse($2),"
+		" $3::int, $4::int)", 4},
 };

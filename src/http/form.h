@@ -15,7 +15,7 @@
 #include "base/error.h"
 #include "http/server.h"
 
-#define FORM_MAX_PARTS 8
+#define FORM_MAX_PARTS 32
 
 struct form_part {
 	char name[64];

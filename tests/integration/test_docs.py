@@ -1,8 +1,9 @@
 """The docs and the code agree: docs/openapi.yaml describes exactly the routes of the doors
 dmrd serves (the `routes` tables of src/api/ and src/web/), docs/api.md's error table is the
 registry of error codes, docs/security.md names tests that exist, docs/api.md's routing
-preview example has the members of a real answer, and the SQL files the docs cite exist and
-define the functions cited with them."""
+preview example has the members of a real answer, the SQL files the docs cite exist and
+define the functions cited with them, and docs/open311.md lists the routes of the Open311
+door."""
 
 import json
 import os
@@ -192,3 +193,14 @@ def test_the_docs_cite_each_function_with_its_file():
     assert checked > 20, checked
     assert not wrong, f"the docs cite functions with a file that does not define them " \
                       f"(doc, function, cited, defined in): {wrong}"
+
+
+def test_the_open311_routes_are_those_of_docs_open311():
+    with open(os.path.join(ROOT, "src", "api", "open311", "routes.c"), encoding="utf-8") as f:
+        table = f.read().split(" routes[] = {", 1)[1].split("};", 1)[0]
+    served = set(re.findall(r'\{"([A-Z]+)", "([^"]+)"', table))
+    with open(os.path.join(ROOT, "docs", "open311.md"), encoding="utf-8") as f:
+        routes = f.read().split("## Routes", 1)[1].split("\n## ", 1)[0]
+    documented = {(m, re.sub(r"\{[^}]+\}", "{}", p))
+                  for m, p in re.findall(r"^\| `([A-Z]+) (/open311[^`]*)`", routes, re.M)}
+    assert served == documented, (sorted(served - documented), sorted(documented - served))

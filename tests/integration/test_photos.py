@@ -10,32 +10,10 @@ import uuid
 import pytest
 
 import harness
-from harness import API, assert_error, unchanged_reports
+from harness import (API, assert_clean_jpeg, assert_error, multipart, photo, photos_dir,
+                     unchanged_reports)
 
 PARIS = (48.8606, 2.3376)
-
-
-def photos_dir():
-    return os.path.join(harness.env("DMR_SHARED"), "testdata", "photos")
-
-
-def photo(path):
-    with open(os.path.join(photos_dir(), path), "rb") as f:
-        return f.read()
-
-
-def multipart(fields):
-    """fields: {name: (content_type, bytes)} -> (content type, body)."""
-    boundary = uuid.uuid4().hex
-    out = bytearray()
-    for name, (ctype, data) in fields.items():
-        out += f"--{boundary}\r\n".encode()
-        filename = f'; filename="{name}.jpg"' if ctype != "application/json" else ""
-        out += f'Content-Disposition: form-data; name="{name}"{filename}\r\n'.encode()
-        out += f"Content-Type: {ctype}\r\n\r\n".encode()
-        out += data + b"\r\n"
-    out += f"--{boundary}--\r\n".encode()
-    return f"multipart/form-data; boundary={boundary}", bytes(out)
 
 
 def create(client, report, photos=None, headers=None):
@@ -45,42 +23,6 @@ def create(client, report, photos=None, headers=None):
     ctype, body = multipart(fields)
     return client.post(f"{API}/reports", data=body,
                        headers=dict(headers or {}, **{"Content-Type": ctype}))
-
-
-def jpeg_markers(data):
-    """The marker codes of a JPEG up to the start of scan."""
-    assert data[:2] == b"\xff\xd8", "not a JPEG"
-    markers, i = [], 2
-    while i < len(data):
-        assert data[i] == 0xFF, f"bad marker at {i}"
-        marker = data[i + 1]
-        markers.append(marker)
-        if marker == 0xDA:
-            break
-        length = int.from_bytes(data[i + 2:i + 4], "big")
-        i += 2 + length
-    return markers
-
-
-def jpeg_size(data):
-    """(width, height) from the SOF marker."""
-    i = 2
-    while i < len(data):
-        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
-        if marker in (0xC0, 0xC1, 0xC2):
-            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
-        i += 2 + length
-    raise AssertionError("no SOF marker")
-
-
-def assert_clean_jpeg(data, max_side):
-    markers = jpeg_markers(data)
-    for forbidden, what in ((0xE1, "APP1 (EXIF/XMP)"), (0xE2, "APP2 (ICC)"),
-                            (0xED, "APP13 (IPTC)"), (0xFE, "COM")):
-        assert forbidden not in markers, f"output carries {what}"
-    w, h = jpeg_size(data)
-    assert max(w, h) <= max_side, (w, h)
-    return w, h
 
 
 @pytest.fixture(scope="module")
