@@ -554,9 +554,16 @@ def test_a_webhook_removed_while_its_message_waits(session_paused, nodes, gatewa
                                                   for r in outbox(where)))
         p = run_dmrctl("service", "notify", RAMEN, "--no-webhook")
         assert p.returncode == 0, p.stderr
-        wait_until("another attempt, finished",
-                   lambda: not node.alive() or any(r["attempts"] >= 2 and not r["locked_until"]
-                                                   for r in outbox(where)))
+        # Due now, whichever delay the first attempt set, and the node told so.
+        psql(f"UPDATE outbox SET next_attempt_at = now() WHERE {where} AND state = 'pending';"
+             f" SELECT pg_notify('dmr_outbox', '')")
+        try:
+            wait_until("another attempt, finished",
+                       lambda: not node.alive() or any(r["attempts"] >= 2 and not r["locked_until"]
+                                                       for r in outbox(where)))
+        except AssertionError as e:
+            raise AssertionError(f"{e}; rows: {outbox(where)}; the gateway got"
+                                 f" {[(h.path, h.status) for h in gateway.received]}") from None
         assert node.alive(), f"dmrd exited with {node.proc.returncode}:\n{node.tail()}"
         assert node.client().get("/healthz").status == 200
     finally:
