@@ -25,7 +25,8 @@ static const char usage[] =
 	"                               conseil_quartier or sector\n"
 	"  token create --role ROLE --name NAME [--service CODE]... [--expires-days DAYS]\n"
 	"                               create an API token (printed once); ROLE is agent or\n"
-	"                               contractor (with their services), supervisor or admin\n"
+	"                               contractor (with their services), supervisor, admin,\n"
+	"                               or client (an Open311 application)\n"
 	"  token list                   list the tokens (never their secret)\n"
 	"  token revoke ID              revoke a token at once\n"
 	"  service notify CODE [--email ADDRESS | --no-email] [--webhook URL | --no-webhook]\n"
@@ -35,6 +36,8 @@ static const char usage[] =
 	"  housekeeping                 delete what expired: idempotency keys (24 h), e-mails\n"
 	"                               held and follows unconfirmed for 7 days (dmrd does it\n"
 	"                               every DMR_HOUSEKEEPING_SECONDS)\n"
+	"  fill-places [--batch N]      give the reports stored before places existed their\n"
+	"                               address, quartier and park, N a transaction (2000)\n"
 	"\n"
 	"environment: DMR_DATABASE (libpq conninfo), DMR_SHARE_DIR (folder holding sql/ and geo/)\n";
 
@@ -59,7 +62,7 @@ int main(int argc, char **argv)
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
 	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
 	    strcmp(command, "token") && strcmp(command, "service") &&
-	    strcmp(command, "housekeeping")) {
+	    strcmp(command, "housekeeping") && strcmp(command, "fill-places")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
 		return 2;
 	}
@@ -81,6 +84,8 @@ int main(int argc, char **argv)
 		rc = ctl_service(conn, argc - 2, argv + 2);
 	else if (strcmp(command, "housekeeping") == 0)
 		rc = ctl_housekeeping(conn);
+	else if (strcmp(command, "fill-places") == 0)
+		rc = ctl_fill_places(conn, argc - 2, argv + 2);
 	else
 		rc = ctl_load_geo(conn, argc - 2, argv + 2);
 	PQfinish(conn);

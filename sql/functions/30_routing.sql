@@ -1,25 +1,32 @@
 -- Routing: the arrondissement of a point, and the service and sector a report goes to. The
 -- rules are numbered as in docs/architecture.md (Routing).
 
--- Rule 1: the arrondissement holding the point, or the nearest one within the tolerance.
--- The containment test uses the index; the metric fallback only runs for points outside every
--- polygon, on the few polygons a degree box around the point already touches.
-CREATE OR REPLACE FUNCTION dmr_arrondissement_of(p geometry, tolerance_m double precision)
-RETURNS smallint
+-- The area of a kind holding the point, or the nearest one within the tolerance (in metres on
+-- the ground); its id. The containment test uses the index; the metric fallback only runs for
+-- points outside every polygon, on the few polygons a degree box around the point touches.
+CREATE OR REPLACE FUNCTION dmr_area_of(p_kind text, p geometry, tolerance_m double precision)
+RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(
-        (SELECT a.arrondissement
+        (SELECT a.id
          FROM area a
-         WHERE a.kind = 'arrondissement' AND ST_Intersects(a.geom, p)
+         WHERE a.kind = p_kind AND ST_Intersects(a.geom, p)
          ORDER BY a.id
          LIMIT 1),
-        (SELECT a.arrondissement
+        (SELECT a.id
          FROM area a
-         WHERE a.kind = 'arrondissement'
+         WHERE a.kind = p_kind
            AND a.geom && ST_Expand(p, tolerance_m / (111000.0 * greatest(cos(radians(ST_Y(p))), 0.1)))
            AND ST_DWithin(a.geom::geography, p::geography, tolerance_m)
          ORDER BY ST_Distance(a.geom::geography, p::geography), a.id
          LIMIT 1))
+$$;
+
+-- Rule 1: the arrondissement holding the point, or the nearest one within the tolerance.
+CREATE OR REPLACE FUNCTION dmr_arrondissement_of(p geometry, tolerance_m double precision)
+RETURNS smallint
+LANGUAGE sql STABLE AS $$
+    SELECT a.arrondissement FROM area a WHERE a.id = dmr_area_of('arrondissement', p, tolerance_m)
 $$;
 
 -- Rule 1 as the API answers it: the arrondissement, or 422 outside_service_area.

@@ -76,7 +76,8 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT interval '24 hours' $$;
 -- key, the edit token is the HMAC of the key: every replay of the creation gives back the same
 -- token, and none replaces another, so a replay never changes who holds the report (the key
 -- is exactly as secret as the token it stands for). Without a key, the token is p_edit_token,
--- drawn by dmrd. Only the token's hash is stored. A report sent by an application (Open311)
+-- drawn by dmrd. Only the token's hash is stored. The report takes the place of its position
+-- (dmr_place_of); the address the client sent is kept apart (address_given). A report sent by an application (Open311)
 -- carries its key, p_client_key, which must be a live client token (else 403), and may carry
 -- the reporter's name and phone.
 CREATE OR REPLACE FUNCTION dmr_create_report(p_category integer, p_lon double precision,
@@ -93,6 +94,7 @@ DECLARE
     p geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
     arr smallint;
     r record;
+    place record;
     prior idempotency_key;
     client integer;
 BEGIN
@@ -124,13 +126,17 @@ BEGIN
     arr := dmr_point_in_service_area(p);
     r := dmr_route(p_category, p);
 
+    place := dmr_place_of(p);
+
     report_id := nextval(pg_get_serial_sequence('report', 'id'));
     INSERT INTO report (id, number, category_id, service_id, sector_id, arrondissement,
-                        priority, description, address, point, channel, routing_rule,
-                        routing_distance_m, client_id)
+                        priority, description, address, address_given, address_distance_m,
+                        quartier_id, park, point, channel, routing_rule, routing_distance_m,
+                        client_id)
     VALUES (report_id, dmr_report_number(p_channel, report_id, now()), p_category,
             r.service_id, r.sector_id, arr, p_priority, coalesce(p_description, ''),
-            coalesce(p_address, ''), p, p_channel, r.rule, r.distance_m, client);
+            place.address, coalesce(p_address, ''), place.address_distance_m,
+            place.quartier_id, place.park, p, p_channel, r.rule, r.distance_m, client);
 
     IF coalesce(p_email, p_device, p_first_name, p_last_name, p_phone) IS NOT NULL THEN
         INSERT INTO reporter (report_id, email, device_id, first_name, last_name, phone)
@@ -186,14 +192,19 @@ SELECT r.id,
        r.duplicate_of,
        (SELECT d.number FROM report d WHERE d.id = r.duplicate_of) AS duplicate_of_number,
        rr.code AS reject_reason,
-       coalesce(rr.label, r.reject_reason) AS reject_label
+       coalesce(rr.label, r.reject_reason) AS reject_label,
+       r.address_distance_m,
+       q.code AS quartier_code,
+       q.name AS quartier_name,
+       r.park
 FROM report r
 JOIN report_status st ON st.status = r.status
 LEFT JOIN reject_reason rr ON rr.code = r.reject_reason
 JOIN category c ON c.id = r.category_id
 JOIN category p ON p.id = c.parent_id
 JOIN service s ON s.id = r.service_id
-LEFT JOIN sector se ON se.id = r.sector_id;
+LEFT JOIN sector se ON se.id = r.sector_id
+LEFT JOIN area q ON q.id = r.quartier_id;
 
 -- Searches. Each builds its query from the filters actually given, so that PostgreSQL plans
 -- it for them (a generic plan of "filter IS NULL OR ..." would not use the right index); the

@@ -299,11 +299,46 @@ BEGIN
 END
 $$;
 
--- The history of a report as its bearer may see it. Without a token, or with an API token of
--- a service the report never was with: statuses, dates, public messages, reasons and
--- services. The reporter (edit token) also sees the notes the reporter wrote. The staff of
--- the report (agents and contractors of its current or past services, supervisors, admins)
--- also sees every note and which token acted. 404 unknown report, 401 bad token.
+-- Who p_token is for p_report: 'reporter' (its edit token), 'staff' (agents and contractors
+-- of its current or past services, supervisors, admins) or 'public' (no token, or an API
+-- token of a service the report never was with). 401 for a bad token.
+CREATE OR REPLACE FUNCTION dmr_report_viewer(p_report bigint, p_token text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    a record;
+BEGIN
+    IF p_token IS NULL THEN
+        RETURN 'public';
+    END IF;
+    a := dmr_actor(p_token, p_report);
+    RETURN CASE WHEN a.role = 'reporter' THEN 'reporter'
+                WHEN a.role IN ('supervisor', 'admin') THEN 'staff'
+                WHEN dmr_report_of_services(p_report, a.services) THEN 'staff'
+                ELSE 'public' END;
+END
+$$;
+
+-- What only the staff of a report reads besides its public face: the address its client
+-- typed. NULL for everyone else. 404 unknown report, 401 bad token.
+CREATE OR REPLACE FUNCTION dmr_report_private(p_report bigint, p_token text,
+                                              OUT viewer text, OUT address_given text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM 1 FROM report r WHERE r.id = p_report;
+    IF NOT FOUND THEN
+        PERFORM dmr_no_report(p_report);
+    END IF;
+    viewer := dmr_report_viewer(p_report, p_token);
+    IF viewer = 'staff' THEN
+        SELECT r.address_given INTO address_given FROM report r WHERE r.id = p_report;
+    END IF;
+END
+$$;
+
+-- The history of a report as its bearer (dmr_report_viewer) may see it. The public: statuses,
+-- dates, public messages, reasons and services. The reporter also sees the notes the reporter
+-- wrote. The staff also sees every note and which token acted. 404 unknown report, 401 bad
+-- token.
 CREATE OR REPLACE FUNCTION dmr_report_events(p_report bigint, p_token text)
 RETURNS TABLE (viewer text, id bigint, at text, from_status text, to_status text,
                message text, scheduled_for text, reason_code text, reason_label text,
@@ -311,20 +346,13 @@ RETURNS TABLE (viewer text, id bigint, at text, from_status text, to_status text
                to_service text, actor_role text, note text, actor_name text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    who text := 'public';
-    a record;
+    who text;
 BEGIN
     PERFORM 1 FROM report r WHERE r.id = p_report;
     IF NOT FOUND THEN
         PERFORM dmr_no_report(p_report);
     END IF;
-    IF p_token IS NOT NULL THEN
-        a := dmr_actor(p_token, p_report);
-        who := CASE WHEN a.role = 'reporter' THEN 'reporter'
-                    WHEN a.role IN ('supervisor', 'admin') THEN 'staff'
-                    WHEN dmr_report_of_services(p_report, a.services) THEN 'staff'
-                    ELSE 'public' END;
-    END IF;
+    who := dmr_report_viewer(p_report, p_token);
     RETURN QUERY
         SELECT who, e.id, dmr_utc_text(e.at), e.from_status, e.to_status, e.message,
                e.scheduled_for::text, rr.code, coalesce(rr.label, e.reason), e.duplicate_of,

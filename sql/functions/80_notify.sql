@@ -2,7 +2,8 @@
 -- that causes it (a transactional outbox), and delivered by the workers of every dmrd node
 -- (docs/notifications.md). Also the order of the live event stream.
 
--- The placeholders of a report's messages at an event: number, category, address, status
+-- The placeholders of a report's messages at an event: number, category, address (the place
+-- a person reads: dmr_place_label), arrondissement, quartier, park, status
 -- (Dans ma rue's words), date (scheduled_for, dd/mm/yyyy), reason, message (the service's
 -- public answer), done_photo (its SHA-256, for the link). Links are made by dmrd, which knows
 -- its public address.
@@ -12,7 +13,10 @@ LANGUAGE sql STABLE AS $$
         'report_id', r.id,
         'number', r.number,
         'category', c.label,
-        'address', r.address,
+        'address', dmr_place_label(r.address, r.park, r.quartier_id, r.arrondissement),
+        'arrondissement', r.arrondissement,
+        'quartier', (SELECT q.name FROM area q WHERE q.id = r.quartier_id),
+        'park', r.park,
         'status', st.dmr_label,
         'date', to_char(e.scheduled_for, 'DD/MM/YYYY'),
         'reason', coalesce(rr.label, e.reason),

@@ -47,6 +47,10 @@ enum report_column {
 	COL_DUPLICATE_OF_NUMBER,
 	COL_REJECT_REASON,
 	COL_REJECT_LABEL,
+	COL_ADDRESS_DISTANCE,
+	COL_QUARTIER_CODE,
+	COL_QUARTIER_NAME,
+	COL_PARK,
 	COL_DISTANCE
 };
 _Static_assert(COL_DISTANCE + 1 == REPORT_ROW_WIDTH, "REPORT_ROW_WIDTH counts the columns");
@@ -150,6 +154,34 @@ bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
 		return dmr_fail(err, "not_found", NULL, "no report has id %lld", id);
 	}
 	return true;
+}
+
+bool report_private_read(struct db_pool *pool, long long id, const char *token,
+			 struct report_private *out, struct dmr_error *err)
+{
+	char id_text[24];
+	const char *params[2] = {id_text, token};
+	const char *given;
+	PGresult *res;
+
+	memset(out, 0, sizeof *out);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	res = db_query(pool, STMT_REPORT_PRIVATE, params, err);
+	if (!res)
+		return false;
+	out->staff = strcmp(PQgetvalue(res, 0, 0), "staff") == 0;
+	given = db_value(res, 0, 1);
+	out->address_given = given ? strdup(given) : NULL;
+	PQclear(res);
+	if (given && !out->address_given)
+		return dmr_fail(err, "internal_error", NULL, "out of memory");
+	return true;
+}
+
+void report_private_free(struct report_private *p)
+{
+	free(p->address_given);
+	p->address_given = NULL;
 }
 
 /* A processed photo on its way to the database, with the view it files under. */
@@ -632,6 +664,10 @@ void report_view_read(const struct report_rows *rows, int i, struct report_view 
 	v->duplicate_of_number = db_value(r, i, COL_DUPLICATE_OF_NUMBER);
 	v->reject_reason = db_value(r, i, COL_REJECT_REASON);
 	v->reject_label = db_value(r, i, COL_REJECT_LABEL);
+	v->has_address_distance = read_double(r, i, COL_ADDRESS_DISTANCE, &v->address_distance_m);
+	v->quartier_code = db_value(r, i, COL_QUARTIER_CODE);
+	v->quartier_name = db_value(r, i, COL_QUARTIER_NAME);
+	v->park = db_value(r, i, COL_PARK);
 	v->has_distance = read_double(r, i, COL_DISTANCE, &v->distance_m);
 }
 

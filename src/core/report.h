@@ -62,7 +62,12 @@ struct report_view {
 	const char *service_code, *service_name;
 	const char *sector_code, *sector_name; /* NULL without sector */
 	int arrondissement, priority;
-	const char *description, *address;
+	const char *description;
+	const char *address; /* the nearest address point's label; "" when none within 150 m */
+	bool has_address_distance;
+	double address_distance_m;
+	const char *quartier_code, *quartier_name; /* NULL until dmrctl fill-places */
+	const char *park;                          /* the park or wood it lies in; NULL if none */
 	double lat, lon;
 	char channel;
 	const char *created_at;
@@ -84,7 +89,7 @@ struct report_view {
 };
 
 /* The columns of a report row (REPORT_COLUMNS and a distance): a statement's own come next. */
-enum { REPORT_ROW_WIDTH = 34 };
+enum { REPORT_ROW_WIDTH = 38 };
 
 /* Rows of report_public owned by the caller: free with report_rows_free. */
 struct report_rows {
@@ -163,6 +168,20 @@ PGresult *report_photo_bytes(struct db_pool *pool, const char *sha256, bool thum
 /* One report by id; 404 not_found when absent. */
 bool report_get(struct db_pool *pool, long long id, struct report_rows *out,
 		struct dmr_error *err);
+
+/* What the bearer of a token may read of a report besides its public face. */
+struct report_private {
+	bool staff;          /* the staff of the report (dmr_report_viewer) */
+	char *address_given; /* the address the client typed: the staff's only, else NULL */
+};
+
+/*
+ * Reads it for token (dmr_report_private): 404 not_found for an unknown report, 401 for a bad
+ * token. Release with report_private_free.
+ */
+bool report_private_read(struct db_pool *pool, long long id, const char *token,
+			 struct report_private *out, struct dmr_error *err);
+void report_private_free(struct report_private *p);
 
 /* Checks the query (400 invalid_parameter, 422 for out-of-range values) and runs it. */
 bool report_search(struct db_pool *pool, const struct report_query *q, struct report_rows *out,

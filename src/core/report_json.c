@@ -92,11 +92,24 @@ static void add_lifecycle(json_t *o, const struct report_view *v)
 	json_object_set_new(o, "rejection", reason_json(v->reject_reason, v->reject_label));
 }
 
+/*
+ * Where the report is: the label of the nearest address point (null beyond 150 m) and how
+ * far it is, the quartier, and the park or wood.
+ */
+static void add_place(json_t *o, const struct report_view *v)
+{
+	json_object_set_new(o, "address", json_text_or_null(*v->address ? v->address : NULL));
+	json_object_set_new(o, "address_distance_m", v->has_address_distance
+				? json_real(v->address_distance_m) : json_null());
+	json_object_set_new(o, "quartier", code_name_json(v->quartier_code, v->quartier_name));
+	json_object_set_new(o, "park", json_text_or_null(v->park));
+}
+
 /* Everything but the position, shared by the JSON report and the GeoJSON properties. */
 static json_t *report_properties(const struct report_view *v)
 {
 	json_t *o = json_pack(
-		"{s:I, s:s, s:s, s:{s:i, s:s, s:{s:i, s:s}}, s:o, s:o, s:i, s:i, s:s, s:s, s:s,"
+		"{s:I, s:s, s:s, s:{s:i, s:s, s:{s:i, s:s}}, s:o, s:o, s:i, s:i, s:s, s:s,"
 		" s:s, s:o, s:o}",
 		"id", (json_int_t)v->id, "number", v->number, "status", v->status,
 		"category", "id", v->category_id, "label", v->category_label,
@@ -104,14 +117,16 @@ static json_t *report_properties(const struct report_view *v)
 		"service", code_name_json(v->service_code, v->service_name),
 		"sector", code_name_json(v->sector_code, v->sector_name),
 		"arrondissement", v->arrondissement, "priority", v->priority,
-		"description", v->description, "address", v->address,
+		"description", v->description,
 		"channel", channel_name(v->channel), "created_at", v->created_at,
 		"photos", photos_json(v->photos),
 		"routing", routing_json(v->routing_rule, v->has_routing_distance,
 					v->routing_distance_m));
 
-	if (o)
+	if (o) {
 		add_lifecycle(o, v);
+		add_place(o, v);
+	}
 	if (o && v->has_distance)
 		json_object_set_new(o, "distance_m", json_real(v->distance_m));
 	return o;

@@ -18,6 +18,7 @@ int ctl_load_paris(PGconn *conn, const char *share_dir);
 int ctl_token(PGconn *conn, int argc, char **argv);
 int ctl_service(PGconn *conn, int argc, char **argv);
 int ctl_housekeeping(PGconn *conn);
+int ctl_fill_places(PGconn *conn, int argc, char **argv);
 
 /* Runs SQL without parameters (several statements allowed); prints the error on failure. */
 bool ctl_exec(PGconn *conn, const char *sql);

@@ -197,19 +197,26 @@ int ctl_load_geo(PGconn *conn, int argc, char **argv)
 	return load_file(conn, file, kind, service);
 }
 
+/* The polygons of Paris that geo/ ships, in the order they load. */
+static const struct {
+	const char *file, *kind;
+} paris_areas[] = {
+	{"paris_arrondissements.geojson", "arrondissement"},
+	{"paris_quartiers_administratifs.geojson", "quartier"},
+	{"paris_conseils_quartiers_2014.geojson", "conseil_quartier"},
+};
+
 int ctl_load_paris(PGconn *conn, const char *share_dir)
 {
 	char path[4096];
 	int rc;
 
-	snprintf(path, sizeof path, "%s/geo/paris_arrondissements.geojson", share_dir);
-	rc = load_file(conn, path, "arrondissement", NULL);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof path, "%s/geo/paris_quartiers_administratifs.geojson", share_dir);
-	rc = load_file(conn, path, "quartier", NULL);
-	if (rc)
-		return rc;
+	for (size_t i = 0; i < sizeof paris_areas / sizeof paris_areas[0]; i++) {
+		snprintf(path, sizeof path, "%s/geo/%s", share_dir, paris_areas[i].file);
+		rc = load_file(conn, path, paris_areas[i].kind, NULL);
+		if (rc)
+			return rc;
+	}
 	snprintf(path, sizeof path, "%s/geo", share_dir);
 	return ctl_load_reference(conn, path);
 }

@@ -27,6 +27,8 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		16},
 	[STMT_REPORT_GET] = {"SELECT " REPORT_COLUMNS ", NULL::float8"
 			     " FROM report_public WHERE id = $1::bigint", 1},
+	[STMT_REPORT_PRIVATE] = {
+		"SELECT viewer, address_given FROM dmr_report_private($1::bigint, $2)", 2},
 	/* Searches (sql/functions/40_reports.sql) plan for the filters given. */
 	[STMT_REPORT_SEARCH_NEAR] = {
 		"SELECT " REPORT_COLUMNS ", n.distance_m"

@@ -14,7 +14,8 @@
 	" service_code, service_name, sector_code, sector_name, arrondissement, priority,"    \
 	" description, address, lat, lon, channel, created_at, routing_rule, routing_distance_m," \
 	" photos, version, expected_at, overdue, acknowledged_at, scheduled_for, resolved_at,"    \
-	" followers, duplicate_of, duplicate_of_number, reject_reason, reject_label"
+	" followers, duplicate_of, duplicate_of_number, reject_reason, reject_label,"            \
+	" address_distance_m, quartier_code, quartier_name, park"
 
 enum stmt {
 	STMT_PING,
@@ -24,6 +25,7 @@ enum stmt {
 	STMT_ROUTE_PREVIEW,
 	STMT_REPORT_CREATE,
 	STMT_REPORT_GET,
+	STMT_REPORT_PRIVATE,
 	STMT_REPORT_SEARCH_NEAR,
 	STMT_REPORT_SEARCH_LIST,
 	STMT_PHOTO_ATTACH,

@@ -186,13 +186,15 @@ def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a, con
     service_address, _ = ramen
     reporter = confirmed("reporter")
     rep = report_here(client, email=reporter, address="12 rue de l'Hôtel-de-Ville")
+    place = rep["address"]
+    assert place, rep
     got = inbox(relay, {reporter: ["receipt"], service_address: ["service_new"]})
 
     receipt = got[reporter][0]
     assert receipt.subject == f"Signalement {rep['number']} bien reçu", receipt.raw
     assert f"sous le numéro {rep['number']}." in receipt.body, receipt.body
     assert f"Type : {cat_a['label']}\n" in receipt.body, receipt.body
-    assert "Adresse : 12 rue de l'Hôtel-de-Ville\n" in receipt.body, receipt.body
+    assert f"Adresse : {place}\n" in receipt.body, receipt.body
     assert f"Pour le suivre : {link(rep['id'])}\n" in receipt.body, receipt.body
     assert receipt.mail_from == "noreply@localhost"
     raw_subject = re.search(rb"^Subject: (.*(\r\n[ \t].*)*)", receipt.raw, re.M).group(1)
@@ -204,7 +206,7 @@ def test_receipt_and_service_new(client, node, relay, gateway, ramen, cat_a, con
     assert new.subject == \
         f"[Dans ma rue] Nouveau signalement {rep['number']} : {cat_a['label']}", new.raw
     for line in (f"Numéro : {rep['number']}", f"Type : {cat_a['label']}",
-                 "Adresse : 12 rue de l'Hôtel-de-Ville", "Statut : Nouveau",
+                 f"Adresse : {place}", "Statut : Nouveau",
                  f"Fiche : {link(rep['id'])}"):
         assert line + "\n" in new.body, (line, new.body)
     hooks = gateway.wait_for(lambda got: any(h.taken and h.json["event"]["report_id"] == rep["id"]
@@ -311,15 +313,16 @@ def test_a_transfer_tells_the_receiving_service(client, node, relay, gateway, ra
         ["service_transferred"]
 
 
-def test_a_value_never_changes_the_structure(client, node, relay, confirmed):
+def test_a_value_never_changes_the_structure(client, node, relay, token, confirmed):
     reporter = confirmed("reporter")
-    address = ("1 rue X\r\n.\r\nRCPT TO:<intruder@hostile.invalid>\r\nDATA\r\nSubject: autre\r\n"
+    message = ("1 rue X\r\n.\r\nRCPT TO:<intruder@hostile.invalid>\r\nDATA\r\nSubject: autre\r\n"
                "\r\n" + "é" * 80 + " ")
-    rep = report_here(client, email=reporter, address=address)
-    [receipt] = inbox(relay, {reporter: ["receipt"]})[reporter]
-    assert receipt.subject == f"Signalement {rep['number']} bien reçu", receipt.raw
-    assert f"Adresse : {address}\n".replace("\r", "") in receipt.body.replace("\r", ""), \
-        receipt.body
+    rep = report_here(client, email=reporter)
+    moved(client, rep["id"], token("agent", RAMEN), to="acknowledged", message=message)
+    _, acknowledged = inbox(relay, {reporter: ["receipt", "acknowledged"]})[reporter]
+    assert acknowledged.subject == f"Signalement {rep['number']} pris en compte", \
+        acknowledged.raw
+    assert message.replace("\r", "") in acknowledged.body.replace("\r", ""), acknowledged.body
     assert all(m.rcpt != ["intruder@hostile.invalid"] for m in relay.received), relay.received
 
 
@@ -400,7 +403,9 @@ def test_webhook_body_and_signature(client, node, gateway, ramen, token, cat_b):
     assert set(public["photos"]) == {"close"}, public
     assert body["event"] == {
         "report_id": rep["id"], "number": rep["number"], "category": cat_b["label"],
-        "address": public["address"], "status": "Transféré à un tiers", "date": None,
+        "address": public["address"], "arrondissement": public["arrondissement"],
+        "quartier": public["quartier"]["name"], "park": public["park"],
+        "status": "Transféré à un tiers", "date": None,
         "reason": None, "message": None, "done_photo": None, "link": link(rep["id"]),
         "photo_link": None}, body["event"]
 

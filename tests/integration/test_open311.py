@@ -282,7 +282,9 @@ def test_a_request_posted_is_read_back_through_open311_and_v1(client, api_key, t
     assert (r["status"], r["service_code"], r["description"], r["lat"], r["long"]) == \
         ("open", str(RAMEN_CATEGORY), form["description"], *HOTEL_DE_VILLE), r
     assert r["zipcode"] == "75004" and r["media_url"] is None, r
-    assert r["address"] == "Place de l'Hôtel de Ville", r
+    v1 = client.get(f"{API}/reports/{request_id}", headers=bearer(token("supervisor")))
+    assert r["address"] == v1.body["address"] and r["address"], (r, v1)
+    assert v1.body["address_given"] == "Place de l'Hôtel de Ville", v1
     for key in ("requested_datetime", "updated_datetime", "expected_datetime"):
         assert W3C.match(r[key]), (key, r)
     v1 = client.get(f"{API}/reports/{request_id}")
@@ -407,10 +409,11 @@ def test_a_v1_report_reads_through_open311(client, cat_a):
     r = one_request(client, str(rep["id"]), params={"extensions": "true"})
     assert (r["service_code"], r["service_name"], r["agency_responsible"], r["address"],
             r["zipcode"], r["lat"], r["long"]) == \
-        (str(cat_a["id"]), rep["category"]["label"], rep["service"]["name"], "Louvre",
+        (str(cat_a["id"]), rep["category"]["label"], rep["service"]["name"], rep["address"],
          f"750{rep['arrondissement']:02d}", lat, lon), r
     ext = r["extended_attributes"]
     assert ext == {"number": rep["number"], "arrondissement": rep["arrondissement"],
+                   "quartier": rep["quartier"]["name"], "park": None,
                    "photos": {"close": None, "far": None, "done": None},
                    "followers": rep["followers"]}, ext
     assert [n["type"] for n in r["notes"]] == ["creation"], r["notes"]

@@ -55,12 +55,13 @@ static json_t *request_json(const struct dmr_app *a, const struct report_view *v
 			 "media_url", media);
 }
 
-/* extensions=true: the report's number, arrondissement, photos and followers. */
+/* extensions=true: the report's number, arrondissement, quartier, park, photos, followers. */
 static json_t *extended_attributes(const struct dmr_app *a, const struct report_view *v)
 {
-	return json_pack("{s:s, s:i, s:{s:o, s:o, s:o}, s:i}", "number", v->number,
-			 "arrondissement", v->arrondissement, "photos", "close",
-			 photo_url(a, v, "close"), "far", photo_url(a, v, "far"), "done",
+	return json_pack("{s:s, s:i, s:o, s:o, s:{s:o, s:o, s:o}, s:i}", "number", v->number,
+			 "arrondissement", v->arrondissement, "quartier",
+			 text_or_null(v->quartier_name), "park", text_or_null(v->park), "photos",
+			 "close", photo_url(a, v, "close"), "far", photo_url(a, v, "far"), "done",
 			 photo_url(a, v, "done"), "followers", v->followers);
 }
 

@@ -199,15 +199,30 @@ bool api_v1_get_report(void *app, const struct http_request *req, struct http_re
 		       struct dmr_error *err)
 {
 	struct dmr_app *a = app;
+	const char *token = http_bearer_token(req);
+	struct report_private private;
 	struct report_rows rows;
 	struct report_view view;
 	long long id;
+	json_t *body;
 
 	if (!api_report_id(req, &id, err) || !report_get(a->pool, id, &rows, err))
 		return false;
 	report_view_read(&rows, 0, &view);
-	http_respond_json(res, 200, report_json(&view));
+	body = report_json(&view);
 	report_rows_free(&rows);
+	if (token) {
+		if (!report_private_read(a->pool, id, token, &private, err)) {
+			json_decref(body);
+			return false;
+		}
+		if (private.staff)
+			json_object_set_new(body, "address_given",
+					    json_string(private.address_given ? private.address_given : ""));
+		report_private_free(&private);
+		http_add_header(res, "Cache-Control", "private, no-store");
+	}
+	http_respond_json(res, 200, body);
 	return true;
 }
 
