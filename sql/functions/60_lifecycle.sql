@@ -301,12 +301,16 @@ $$;
 
 -- Who p_token is for p_report: 'reporter' (its edit token), 'staff' (agents and contractors
 -- of its current or past services, supervisors, admins) or 'public' (no token, or an API
--- token of a service the report never was with). 401 for a bad token.
+-- token of a service the report never was with). 404 unknown report, 401 bad token.
 CREATE OR REPLACE FUNCTION dmr_report_viewer(p_report bigint, p_token text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     a record;
 BEGIN
+    PERFORM 1 FROM report r WHERE r.id = p_report;
+    IF NOT FOUND THEN
+        PERFORM dmr_no_report(p_report);
+    END IF;
     IF p_token IS NULL THEN
         RETURN 'public';
     END IF;
@@ -324,10 +328,6 @@ CREATE OR REPLACE FUNCTION dmr_report_private(p_report bigint, p_token text,
                                               OUT viewer text, OUT address_given text)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    PERFORM 1 FROM report r WHERE r.id = p_report;
-    IF NOT FOUND THEN
-        PERFORM dmr_no_report(p_report);
-    END IF;
     viewer := dmr_report_viewer(p_report, p_token);
     IF viewer = 'staff' THEN
         SELECT r.address_given INTO address_given FROM report r WHERE r.id = p_report;
@@ -348,10 +348,6 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     who text;
 BEGIN
-    PERFORM 1 FROM report r WHERE r.id = p_report;
-    IF NOT FOUND THEN
-        PERFORM dmr_no_report(p_report);
-    END IF;
     who := dmr_report_viewer(p_report, p_token);
     RETURN QUERY
         SELECT who, e.id, dmr_utc_text(e.at), e.from_status, e.to_status, e.message,
