@@ -36,6 +36,18 @@ BEGIN
 END
 $$;
 
+-- The park or wood holding the point (an area of kind park; the smallest when parks nest),
+-- or NULLs. Only the parks' GiST index is read (area_park_geom_idx), and only the few
+-- candidates it gives are measured.
+CREATE OR REPLACE FUNCTION dmr_park_of(p geometry, OUT park_id integer, OUT park_name text)
+LANGUAGE sql STABLE AS $$
+    SELECT a.id, a.name
+    FROM area a
+    WHERE a.kind = 'park' AND ST_Intersects(a.geom, p)
+    ORDER BY ST_Area(a.geom), a.id
+    LIMIT 1
+$$;
+
 -- Routing rules 3 to 5 inside one service, shared by the routing of a new report and the
 -- transfer of a report to another service.
 CREATE OR REPLACE FUNCTION dmr_route_in_service(p_service integer, p geometry,

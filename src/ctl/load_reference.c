@@ -62,14 +62,7 @@ static const struct stage stages[] = {
 		" WHERE u.geom IS NOT NULL)"
 		" INSERT INTO sector (service_id, code, name, priority, overrides_category, geom, area_m2)"
 		" SELECT * FROM built"
-		" ON CONFLICT (code) DO UPDATE SET service_id = excluded.service_id,"
-		"  name = excluded.name, priority = excluded.priority,"
-		"  overrides_category = excluded.overrides_category, geom = excluded.geom,"
-		"  area_m2 = excluded.area_m2"
-		" WHERE (sector.service_id, sector.name, sector.priority, sector.overrides_category)"
-		"  IS DISTINCT FROM (excluded.service_id, excluded.name, excluded.priority,"
-		"  excluded.overrides_category) OR NOT ST_Equals(sector.geom, excluded.geom)"
-		" RETURNING xmax = 0",
+		CTL_SECTOR_UPSERT,
 		"SELECT count(*) FROM stage_sector x LEFT JOIN service s ON s.code = x.service_code"
 		" WHERE s.id IS NULL OR NOT EXISTS (SELECT 1 FROM area a WHERE a.kind = 'arrondissement'"
 		"  AND a.code = ANY (string_to_array(x.arrondissements, ' ')))",
