@@ -83,6 +83,28 @@ bool catalog_set_category_delays(struct db_pool *pool, const char *token, long l
 				 const long long *sla_hours, const double *radius_m,
 				 struct dmr_error *err);
 
+struct area_override_view {
+	const char *area_kind; /* park */
+	int category_id;
+	const char *category_label;
+	const char *service_code; /* NULL: none, the category keeps its own service there */
+	const char *source;       /* reference (geo/category_area_overrides.csv) or admin */
+};
+
+/* Where categories go inside areas of a kind, rather than to their service (routing rule 3). */
+bool catalog_area_overrides(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
+void area_override_view_read(const struct db_rows *rows, int i, struct area_override_view *v);
+
+/*
+ * Sets, for an admin token (401/403), where the category's reports go inside areas of that
+ * kind: to the service of that code, or with NULL to the category's own service. No load of
+ * the reference data changes it afterwards; *created says whether it is new. 404 unknown
+ * kind or sub-category, 422 unknown service.
+ */
+bool catalog_put_area_override(struct db_pool *pool, const char *token, const char *area_kind,
+			       long long category_id, const char *service_code, bool *created,
+			       struct dmr_error *err);
+
 /* Whether the database answers. */
 bool catalog_ping(struct db_pool *pool, struct dmr_error *err);
 

@@ -80,6 +80,12 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PUT_REJECT_REASON] = {"SELECT dmr_put_reject_reason($1, $2, $3, $4::boolean)", 4},
 	[STMT_CATEGORY_DELAYS] = {
 		"SELECT dmr_set_category_delays($1, $2::int, $3::int, $4::float8)", 4},
+	[STMT_AREA_OVERRIDES] = {
+		"SELECT o.area_kind, o.category_id, c.label, s.code, o.source"
+		" FROM category_area_override o JOIN category c ON c.id = o.category_id"
+		" LEFT JOIN service s ON s.id = o.service_id"
+		" ORDER BY o.area_kind, o.category_id", 0},
+	[STMT_PUT_AREA_OVERRIDE] = {"SELECT dmr_put_area_override($1, $2, $3::int, $4)", 4},
 	/* The outbox (sql/functions/80_notify.sql, notify/outbox.h). */
 	[STMT_OUTBOX_CLAIM] = {
 		"SELECT id, message_id, report_id, kind, channel, recipient, vars, attempts,"

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from harness import env, psql, run_dmrctl
+from harness import API, HOTEL_DE_VILLE, assert_error, bearer, env, psql, run_dmrctl
 
 GREEN_SPACES = "paris_espaces_verts_2021-03.shp.zip"
 
@@ -244,3 +244,112 @@ def test_park_of_reads_the_index():
     inner = p.stderr.split("FROM area a", 1)[1]
     assert "Index Scan using area_park_geom_idx" in inner, p.stderr
     assert "Seq Scan" not in inner, p.stderr
+
+
+# ----------------------------------------------------------------- the override table, admins
+
+OVERRIDES = ("SELECT count(*) || ':' || md5(string_agg(concat_ws('/', category_id, area_kind,"
+             " service_id, source), ',' ORDER BY category_id, area_kind))"
+             " FROM category_area_override")
+REFERENCE_OVERRIDES = os.path.join("geo", "category_area_overrides.csv")
+
+
+def reference_overrides():
+    with open(os.path.join(env("DMR_SHARE_DIR"), REFERENCE_OVERRIDES), encoding="utf-8") as f:
+        rows = [line.split(",") for line in f.read().splitlines()[1:]]
+    return {(int(r[0]), r[1]): r[2] for r in rows}
+
+
+@pytest.fixture
+def overrides_restored():
+    """Whatever a test sets as an admin, the reference overrides come back after it."""
+    before = psql(OVERRIDES)
+    yield
+    psql("DELETE FROM category_area_override WHERE source = 'admin'")
+    p = run_dmrctl("load-reference")
+    assert p.returncode == 0, p.stderr
+    assert psql(OVERRIDES) == before
+
+
+def routed(client, category_id, lat, lon):
+    r = client.get(f"{API}/route", {"category_id": category_id, "lat": lat, "lon": lon})
+    assert r.status == 200, r
+    return r.body["service"]["code"], r.body["routing"]["rule"]
+
+
+def test_the_overrides_are_listed(client):
+    r = client.get(f"{API}/area-overrides")
+    assert r.status == 200, r
+    listed = {(o["category_id"], o["area_kind"]): o for o in r.body["overrides"]}
+    expected = reference_overrides()
+    assert {key: o["service"] for key, o in listed.items()} == expected
+    assert all(o["source"] == "reference" and o["category_label"] for o in listed.values())
+
+
+def test_load_reference_removes_an_override_the_file_no_longer_has(leaves,
+                                                                   overrides_restored):
+    leaf = next(c for c in leaves if (c["id"], "park") not in reference_overrides())
+    psql("INSERT INTO category_area_override (category_id, area_kind, service_id, source)"
+         f" SELECT {leaf['id']}, 'park', id, 'reference' FROM service WHERE code = 'DEVE'")
+    p = run_dmrctl("load-reference")
+    assert p.returncode == 0, p.stderr
+    assert "category_area_overrides.csv: 0 inserted, 0 updated, 1 removed" in p.stdout, p.stdout
+
+
+def test_an_admin_changes_an_override(client, leaves, token, overrides_restored):
+    """An admin turns an override off, and sets a new one; a load of the reference data then
+    changes neither."""
+    admin = token("admin")
+    furniture = next(c for c in leaves if c["label"] == "Autres : Autre mobilier urbain détérioré")
+    bulky = next(c for c in leaves if c["label"] == "Autres objets encombrants abandonnés")
+    assert routed(client, furniture["id"], *BUTTES_CHAUMONT) == ("DEVE", "park_override")
+    assert routed(client, bulky["id"], *BUTTES_CHAUMONT) == ("Ramen", "category_sector")
+
+    def put(category, service):
+        return client.request("PUT", f"{API}/area-overrides/park/{category['id']}",
+                              json_body={"service": service}, headers=bearer(admin))
+
+    r = put(furniture, None)
+    assert r.status == 200, r
+    assert r.body == {"area_kind": "park", "category_id": furniture["id"], "service": None,
+                      "source": "admin"}
+    r = put(bulky, "DEVE")
+    assert r.status == 201 and r.body["service"] == "DEVE", r
+    for _ in range(2):
+        assert routed(client, furniture["id"], *BUTTES_CHAUMONT) == ("DVD", "category_sector")
+        assert routed(client, bulky["id"], *BUTTES_CHAUMONT) == ("DEVE", "park_override")
+        assert routed(client, bulky["id"], *HOTEL_DE_VILLE) == ("Ramen", "category_sector")
+        p = run_dmrctl("load-reference")
+        assert p.returncode == 0, p.stderr
+        assert "category_area_overrides.csv: 0 inserted, 0 updated, 0 removed" in p.stdout
+    listed = {o["category_id"]: o for o in client.get(f"{API}/area-overrides").body["overrides"]}
+    assert listed[furniture["id"]]["service"] is None
+    assert listed[bulky["id"]]["source"] == "admin"
+
+
+@pytest.mark.parametrize("who, path, body, status, code, field", [
+    (None, "park/6004", {"service": "DEVE"}, 401, "unauthorized", None),
+    ("agent", "park/6004", {"service": "DEVE"}, 403, "forbidden", None),
+    ("supervisor", "park/6004", {"service": "DEVE"}, 403, "forbidden", None),
+    ("admin", "planet/6004", {"service": "DEVE"}, 404, "not_found", None),
+    ("admin", "park/99999999", {"service": "DEVE"}, 404, "not_found", None),
+    ("admin", "park/6000", {"service": "DEVE"}, 404, "not_found", None),
+    ("admin", "park/lamp", {"service": "DEVE"}, 404, "not_found", None),
+    ("admin", "park/6004", {}, 422, "missing_field", "service"),
+    ("admin", "park/6004", {"service": 5}, 422, "invalid_field", "service"),
+    ("admin", "park/6004", {"service": "NO-SUCH-SERVICE"}, 422, "unknown_service", "service"),
+    ("admin", "park/6004", {"service": "DEVE", "colour": 1}, 422, "invalid_field", "colour"),
+    ("admin", "park/6004", "[1]", 400, "malformed_json", None),
+], ids=["no-token", "agent", "supervisor", "kind", "category", "top-category", "id",
+        "missing", "number", "unknown-service", "member", "not-an-object"])
+def test_a_bad_override_change_is_refused(client, token, who, path, body, status, code, field):
+    before = psql(OVERRIDES)
+    headers = bearer(token(who, "DEVE") if who == "agent" else token(who) if who else None)
+    if isinstance(body, str):
+        r = client.request("PUT", f"{API}/area-overrides/{path}", data=body.encode(),
+                           headers=headers)
+    else:
+        r = client.request("PUT", f"{API}/area-overrides/{path}", json_body=body,
+                           headers=headers)
+    assert_error(r, status, code, field)
+    assert psql(OVERRIDES) == before

@@ -192,6 +192,8 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/reject-reasons", api_v1_reject_reasons, false},
 	{"PUT", "/api/v1/reject-reasons/{}", api_v1_put_reject_reason, false},
 	{"PUT", "/api/v1/categories/{}/delays", api_v1_category_delays, false},
+	{"GET", "/api/v1/area-overrides", api_v1_area_overrides, false},
+	{"PUT", "/api/v1/area-overrides/{}/{}", api_v1_put_area_override, false},
 };
 
 static const struct http_cors cors = {
