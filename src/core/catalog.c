@@ -42,18 +42,26 @@ void service_view_read(const struct db_rows *rows, int i, struct service_view *v
 bool catalog_area_kind_known(const char *kind)
 {
 	return strcmp(kind, "arrondissement") == 0 || strcmp(kind, "quartier") == 0 ||
-	       strcmp(kind, "conseil_quartier") == 0;
+	       strcmp(kind, "conseil_quartier") == 0 || strcmp(kind, "park") == 0;
 }
 
-PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct dmr_error *err)
+PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, const long long *zoom,
+				struct dmr_error *err)
 {
-	const char *params[1] = {kind};
+	char zoom_text[24];
+	const char *params[2] = {kind, zoom ? zoom_text : NULL};
 
 	if (!catalog_area_kind_known(kind)) {
 		dmr_fail(err, "invalid_parameter", "kind",
-			 "kind must be arrondissement, quartier or conseil_quartier");
+			 "kind must be arrondissement, quartier, conseil_quartier or park");
 		return NULL;
 	}
+	if (zoom && (*zoom < 0 || *zoom > CATALOG_ZOOM_MAX)) {
+		dmr_fail(err, "invalid_field", "zoom", "zoom must be between 0 and %d",
+			 CATALOG_ZOOM_MAX);
+		return NULL;
+	}
+	snprintf(zoom_text, sizeof zoom_text, "%lld", zoom ? *zoom : 0);
 	return db_query(pool, STMT_AREAS_GEOJSON, params, err);
 }
 

@@ -35,8 +35,16 @@ struct service_view {
 bool catalog_services(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
 void service_view_read(const struct db_rows *rows, int i, struct service_view *v);
 
-/* One row, one column: the GeoJSON FeatureCollection of the areas of that kind. */
-PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct dmr_error *err);
+/* The zooms a map asks areas for (catalog_areas_geojson). */
+#define CATALOG_ZOOM_MAX 24
+
+/*
+ * One row, one column: the GeoJSON FeatureCollection of the areas of that kind; 400 for an
+ * unknown kind. With a zoom (0 to CATALOG_ZOOM_MAX, else 422), each polygon is simplified
+ * to about a pixel of a 256-pixel tile at that zoom, its topology kept; NULL for none.
+ */
+PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, const long long *zoom,
+				struct dmr_error *err);
 
 /* True for the area kinds the catalogue serves. */
 bool catalog_area_kind_known(const char *kind);

@@ -353,3 +353,69 @@ def test_a_bad_override_change_is_refused(client, token, who, path, body, status
                            headers=headers)
     assert_error(r, status, code, field)
     assert psql(OVERRIDES) == before
+
+
+# ------------------------------------------------------------------------- the map layer
+
+
+def vertices(geometry):
+    """The number of positions of a Polygon or MultiPolygon."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" \
+        else geometry["coordinates"]
+    return sum(len(ring) for polygon in polygons for ring in polygon)
+
+
+def park_layer(client, **params):
+    r = client.get(f"{API}/areas", dict(kind="park", **params))
+    assert r.status == 200, r
+    assert r.headers.get("Content-Type", "").split(";")[0] == "application/geo+json"
+    features = r.body["features"]
+    assert len(features) == sum(PARK_COUNTS.values())
+    return {f["properties"]["code"]: f for f in features}
+
+
+def test_the_park_layer(client):
+    parks = park_layer(client)
+    vincennes = next(f for f in parks.values() if f["properties"]["name"] == "BOIS DE VINCENNES")
+    assert vincennes["id"] == f"park:{vincennes['properties']['code']}"
+    assert vincennes["properties"] == {
+        "code": vincennes["properties"]["code"], "name": "BOIS DE VINCENNES", "kind": "park",
+        "arrondissement": 12, "park_type": "Bois", "division": 7, "workshop": None}
+    assert {f["properties"]["park_type"] for f in parks.values()} == set(PARK_COUNTS)
+    for f in parks.values():
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon"), f["properties"]
+
+
+def test_the_park_layer_simplified_for_a_zoom(client):
+    """The farther out, the fewer positions; no park is lost, none grows."""
+    full = park_layer(client)
+    previous = None
+    for zoom in (16, 12, 8, 0):
+        parks = park_layer(client, zoom=zoom)
+        assert parks.keys() == full.keys()
+        sizes = {code: vertices(f["geometry"]) for code, f in parks.items()}
+        assert all(4 <= sizes[code] <= vertices(f["geometry"]) for code, f in full.items())
+        if previous:
+            assert sum(sizes.values()) <= sum(previous.values()), zoom
+            assert all(sizes[code] <= previous[code] for code in sizes), zoom
+        previous = sizes
+    assert sum(previous.values()) < sum(vertices(f["geometry"]) for f in full.values()) / 4
+
+
+def test_other_areas_take_a_zoom_too(client):
+    r = client.get(f"{API}/areas", {"kind": "arrondissement", "zoom": 11})
+    assert r.status == 200 and len(r.body["features"]) == 20, r
+    full = client.get(f"{API}/areas", {"kind": "arrondissement"}).body["features"]
+    assert sum(vertices(f["geometry"]) for f in r.body["features"]) < \
+        sum(vertices(f["geometry"]) for f in full)
+
+
+@pytest.mark.parametrize("zoom, status, code", [
+    ("25", 422, "invalid_field"),
+    ("-1", 422, "invalid_field"),
+    ("1.5", 400, "invalid_parameter"),
+    ("twelve", 400, "invalid_parameter"),
+    ("", 400, "invalid_parameter"),
+])
+def test_a_bad_zoom_is_refused(client, zoom, status, code):
+    assert_error(client.get(f"{API}/areas", {"kind": "park", "zoom": zoom}), status, code, "zoom")
