@@ -483,17 +483,24 @@ def test_list_filters(client, api_key, cat_b):
 
 
 def test_the_default_period_is_the_last_90_days(client, api_key):
+    """The report made old gets its date back afterwards: the other tests list reports newest
+    first, in the order of their ids."""
     old, _, _ = created(client, request_form(api_key))
     recent, _, _ = created(client, request_form(api_key))
+    was = psql(f"SELECT created_at FROM report WHERE id = {old}")
     psql(f"UPDATE report SET created_at = now() - interval '100 days' WHERE id = {old}")
-    listed = {r["service_request_id"] for r in fetch(
-        client, f"{V2}/requests", "service_requests", params={"service_code": RAMEN_CATEGORY})}
-    assert recent in listed and old not in listed
-    then = psql("SELECT to_char(now() - interval '120 days', 'YYYY-MM-DD')")
-    found = {r["service_request_id"] for r in fetch(
-        client, f"{V2}/requests", "service_requests",
-        params={"start_date": then, "service_code": RAMEN_CATEGORY})}
-    assert old in found and recent not in found
+    try:
+        listed = {r["service_request_id"] for r in fetch(
+            client, f"{V2}/requests", "service_requests",
+            params={"service_code": RAMEN_CATEGORY})}
+        assert recent in listed and old not in listed
+        then = psql("SELECT to_char(now() - interval '120 days', 'YYYY-MM-DD')")
+        found = {r["service_request_id"] for r in fetch(
+            client, f"{V2}/requests", "service_requests",
+            params={"start_date": then, "service_code": RAMEN_CATEGORY})}
+        assert old in found and recent not in found
+    finally:
+        psql(f"UPDATE report SET created_at = '{was}' WHERE id = {old}")
 
 
 def test_updated_after_and_before(client, api_key, token):
