@@ -6,6 +6,7 @@ import subprocess
 import zipfile
 
 import pytest
+from osgeo import osr
 
 from harness import API, HOTEL_DE_VILLE, assert_error, bearer, env, psql, run_dmrctl
 
@@ -178,6 +179,21 @@ def test_another_shapefile_is_refused(tmp_path):
                      data.replace(b"type_ev", b"kind_ev") if name.endswith(".dbf") else data)
     p = load(path)
     assert p.returncode == 1 and "has no field type_ev" in p.stderr, p.stderr
+    assert snapshot() == before
+
+
+def test_a_shapefile_in_another_projection_is_refused(tmp_path):
+    """The green spaces with a .prj saying Lambert-93 (EPSG:2154), in which the City also
+    publishes them: the loader asks for WGS84."""
+    lambert93 = osr.SpatialReference()
+    lambert93.ImportFromEPSG(2154)
+    lambert93.MorphToESRI()
+    prj = lambert93.ExportToWkt().encode()
+    before = snapshot()
+    path = rewritten(tmp_path, "lambert93.shp.zip", lambda name, data:
+                     prj if name.endswith(".prj") else data)
+    p = load(path)
+    assert p.returncode == 1 and "is not in WGS84" in p.stderr, p.stderr
     assert snapshot() == before
 
 
