@@ -17,12 +17,18 @@ static const char usage[] =
 	"  migrate                      apply the schema migrations not applied yet, then every\n"
 	"                               function file again; drop the dmr_ functions they no\n"
 	"                               longer define\n"
-	"  load-paris                   load the Paris areas, services, categories and sectors\n"
-	"  load-reference [DIR]         load services.csv, categories.csv, sectors.csv\n"
+	"  load-paris                   load the Paris areas, services, categories, sectors,\n"
+	"                               park overrides, then the parks and their sectors\n"
+	"  load-reference [DIR]         load services.csv, categories.csv, sectors.csv,\n"
+	"                               category_area_overrides.csv\n"
 	"                               (default DIR: $DMR_SHARE_DIR/geo)\n"
 	"  load-geo FILE --kind KIND [--service CODE]\n"
 	"                               load GeoJSON polygons; KIND is arrondissement, quartier,\n"
 	"                               conseil_quartier or sector\n"
+	"  load-parks FILE.shp.zip [--service CODE]\n"
+	"                               load the City's green spaces (a zipped shapefile) as\n"
+	"                               parks, and the sectors of the parks service's\n"
+	"                               workshops (default CODE: DEVE)\n"
 	"  token create --role ROLE --name NAME [--service CODE]... [--expires-days DAYS]\n"
 	"                               create an API token (printed once); ROLE is agent or\n"
 	"                               contractor (with their services), supervisor, admin,\n"
@@ -61,6 +67,7 @@ int main(int argc, char **argv)
 	command = argv[1];
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
 	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
+	    strcmp(command, "load-parks") &&
 	    strcmp(command, "token") && strcmp(command, "service") &&
 	    strcmp(command, "housekeeping") && strcmp(command, "fill-places")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
@@ -78,6 +85,8 @@ int main(int argc, char **argv)
 		rc = ctl_load_paris(conn, cfg.share_dir);
 	else if (strcmp(command, "load-reference") == 0)
 		rc = ctl_load_reference(conn, argc > 2 ? argv[2] : geo_dir);
+	else if (strcmp(command, "load-parks") == 0)
+		rc = ctl_load_parks(conn, argc - 2, argv + 2);
 	else if (strcmp(command, "token") == 0)
 		rc = ctl_token(conn, argc - 2, argv + 2);
 	else if (strcmp(command, "service") == 0)

@@ -12,19 +12,28 @@ sub-type and the service that actually handled it. This script derives from such
   geo/services.csv    every service code seen (and any still named by a kept category row),
                       with a human name and a kind (SERVICES below)
   geo/sectors.csv     each service's sectors as unions of arrondissements (sector_rows below)
+  geo/category_area_overrides.csv
+                      the categories that, inside a park, the parks service handles rather
+                      than their own service (park_overrides below); the parks are the
+                      green spaces of geo/paris_espaces_verts_2021-03.shp.zip of the types
+                      PARK_TYPES, read with GDAL (python3-gdal), as dmrctl load-parks does
 
 Category ids are stable: an id already in geo/categories.csv is kept, rows whose label left
 the data are kept (old reports still point at them), new labels get the next free id of
 their parent's range, and no id is ever reused. The same input gives the same bytes.
 
-Usage, from anywhere:  /usr/bin/python3 tools/gen_reference.py [REPORTS.csv]
-(default REPORTS.csv: ../shared/data/dansmarue_2023-2024_a.csv relative to the repo root)
+Usage, from anywhere:  /usr/bin/python3 tools/gen_reference.py [--out DIR] [REPORTS.csv]
+(default REPORTS.csv: ../shared/data/dansmarue_2023-2024_a.csv relative to the repo root;
+--out DIR writes the files there instead of geo/, the ids still being read from geo/)
 """
 
+import argparse
 import collections
 import csv
 import os
 import sys
+
+from osgeo import ogr
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_INPUT = os.path.normpath(
@@ -35,6 +44,21 @@ CATEGORY_HEADER = ["id", "parent_id", "label", "service_code", "agent_only"]
 SERVICE_HEADER = ["code", "name", "kind"]
 SECTOR_HEADER = ["service_code", "code", "name", "arrondissements", "priority",
                  "overrides_category"]
+OVERRIDE_HEADER = ["category_id", "area_kind", "service_code", "inside", "handled"]
+
+# The green spaces that are parks, by their type_ev, as src/ctl/load_parks.c keeps them: the
+# promenades (parks, squares, gardens), the woods, the cemeteries, the small decorative
+# gardens, the shared gardens and the gardens of restricted access; not the wall plantings,
+# the decorations of the roads, the verges of the ring road or the grounds of sports venues.
+GREEN_SPACES = os.path.join(GEO, "paris_espaces_verts_2021-03.shp.zip")
+PARK_TYPES = ["Promenades ouvertes", "Bois", "Cimetières", "Jardinets décoratifs",
+              "Ephémères, partagés, pédagogiques", "Jardins privatifs"]
+PARKS_SERVICE = "DEVE"
+# A category is overridden inside parks when at least OVERRIDE_MIN_INSIDE of its reports lie
+# in a park and the parks service handled more than OVERRIDE_MAJORITY of them.
+OVERRIDE_MIN_INSIDE = 3
+OVERRIDE_MAJORITY = 0.5
+GRID_DEG = 0.01  # the cell of the parks' grid index, about 1 km
 
 TOP_STEP = 1000  # top categories are 1000, 2000, ...; their children top+1 .. top+999
 
@@ -108,14 +132,20 @@ PARIS_CENTRE = [1, 2, 3, 4]
 ALL_ARRONDISSEMENTS = list(range(1, 21))
 
 
+Report = collections.namedtuple("Report", "top sub service lon lat")
+
+
 def read_reports(path):
-    """(type, soustype, intervenant) of every report of the export that has all three."""
+    """Every report of the export that has a type, soustype and intervenant: those three and
+    its position (lon, lat; None when the export has none)."""
     reports, skipped = [], 0
     with open(path, encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
             triple = (row["type"], row["soustype"], row["intervenant"])
             if all(triple):
-                reports.append(triple)
+                lon, lat = row.get("lon"), row.get("lat")
+                reports.append(Report(*triple, float(lon) if lon else None,
+                                      float(lat) if lat else None))
             else:
                 skipped += 1
     if skipped:
@@ -127,8 +157,8 @@ def read_reports(path):
 def majority_services(reports):
     """(type, soustype) -> the intervenant of most of its reports (ties: first code)."""
     counts = collections.defaultdict(collections.Counter)
-    for top, sub, service in reports:
-        counts[(top, sub)][service] += 1
+    for r in reports:
+        counts[(r.top, r.sub)][r.service] += 1
     return {key: min(c.items(), key=lambda item: (-item[1], item[0]))[0]
             for key, c in counts.items()}
 
@@ -223,6 +253,50 @@ def sector_rows(services):
     return rows
 
 
+class Parks:
+    """The park polygons of the green spaces file, with a grid index of their envelopes."""
+
+    def __init__(self, path):
+        ogr.UseExceptions()
+        source = ogr.Open(f"/vsizip/{os.path.abspath(path)}")
+        self.cells = collections.defaultdict(list)
+        for feature in source.GetLayer(0):
+            if feature.GetField("type_ev") not in PARK_TYPES:
+                continue
+            geometry = feature.GetGeometryRef().Clone()
+            min_x, max_x, min_y, max_y = geometry.GetEnvelope()
+            for i in range(int(min_x // GRID_DEG), int(max_x // GRID_DEG) + 1):
+                for j in range(int(min_y // GRID_DEG), int(max_y // GRID_DEG) + 1):
+                    self.cells[(i, j)].append(geometry)
+
+    def contain(self, lon, lat):
+        """Whether a park holds the point (its boundary included, as ST_Intersects)."""
+        if lon is None or lat is None:
+            return False
+        point = ogr.Geometry(ogr.wkbPoint)
+        point.AddPoint_2D(lon, lat)
+        cell = (int(lon // GRID_DEG), int(lat // GRID_DEG))
+        return any(park.Intersects(point) for park in self.cells.get(cell, ()))
+
+
+def park_overrides(reports, inside, majority, category_ids):
+    """(type, soustype) -> override row, for the categories whose reports inside parks the
+    parks service handled (see OVERRIDE_MIN_INSIDE and OVERRIDE_MAJORITY), unless it is
+    already their service."""
+    counts = collections.defaultdict(collections.Counter)
+    for r, is_inside in zip(reports, inside):
+        if is_inside:
+            counts[(r.top, r.sub)][r.service] += 1
+    overrides = {}
+    for key, c in counts.items():
+        n, handled = sum(c.values()), c[PARKS_SERVICE]
+        if (majority[key] != PARKS_SERVICE and n >= OVERRIDE_MIN_INSIDE
+                and handled > OVERRIDE_MAJORITY * n):
+            overrides[key] = {"category_id": category_ids[key], "area_kind": "park",
+                              "service_code": PARKS_SERVICE, "inside": n, "handled": handled}
+    return overrides
+
+
 def write_csv(path, header, rows):
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
@@ -230,22 +304,35 @@ def write_csv(path, header, rows):
         writer.writerows(rows)
 
 
-def share_handled_by_majority(reports, majority):
-    """How many reports were handled by their sub-category's majority service."""
-    return sum(1 for top, sub, service in reports if majority[(top, sub)] == service)
+def handled_as_routed(reports, majority, inside, overrides):
+    """How many reports were handled by the service routing gives them: their sub-category's
+    majority service, or inside a park the service of the category's park override."""
+    handled = 0
+    for r, is_inside in zip(reports, inside):
+        key = (r.top, r.sub)
+        routed = overrides[key]["service_code"] if is_inside and key in overrides \
+            else majority[key]
+        handled += routed == r.service
+    return handled
+
+
+def share(count, total):
+    return f"{count}/{total} = {100 * count / total:.2f}%"
 
 
 def main():
-    if len(sys.argv) > 2:
-        sys.exit(__doc__)
-    source = sys.argv[1] if len(sys.argv) == 2 else DEFAULT_INPUT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=GEO, help="folder the files are written to")
+    parser.add_argument("reports", nargs="?", default=DEFAULT_INPUT, help="REPORTS.csv")
+    args = parser.parse_args()
+    source = args.reports
     reports = read_reports(source)
     majority = majority_services(reports)
 
     categories_path = os.path.join(GEO, "categories.csv")
     categories = category_rows(majority, read_existing_categories(categories_path))
     # every intervenant of the data, plus the services of kept rows that left the data
-    codes = {service for _, _, service in reports}
+    codes = {r.service for r in reports}
     codes |= {row["service_code"] for row in categories if row["service_code"]}
     services, unknown = service_rows(codes)
     sectors = sector_rows(services)
@@ -255,18 +342,31 @@ def main():
         print("warning: services not in the SERVICES mapping (named 'Service CODE', kind "
               "external): " + ", ".join(unknown), file=sys.stderr)
 
-    write_csv(categories_path, CATEGORY_HEADER, categories)
-    write_csv(os.path.join(GEO, "services.csv"), SERVICE_HEADER, services)
-    write_csv(os.path.join(GEO, "sectors.csv"), SECTOR_HEADER, sectors)
+    top_labels = {row["id"]: row["label"] for row in categories if not row["parent_id"]}
+    category_ids = {(top_labels[int(row["parent_id"])], row["label"]): row["id"]
+                    for row in categories if row["parent_id"]}
+    parks = Parks(GREEN_SPACES)
+    inside = [parks.contain(r.lon, r.lat) for r in reports]
+    overrides = park_overrides(reports, inside, majority, category_ids)
+
+    os.makedirs(args.out, exist_ok=True)
+    write_csv(os.path.join(args.out, "categories.csv"), CATEGORY_HEADER, categories)
+    write_csv(os.path.join(args.out, "services.csv"), SERVICE_HEADER, services)
+    write_csv(os.path.join(args.out, "sectors.csv"), SECTOR_HEADER, sectors)
+    write_csv(os.path.join(args.out, "category_area_overrides.csv"), OVERRIDE_HEADER,
+              sorted(overrides.values(), key=lambda row: (row["category_id"], row["area_kind"])))
 
     tops = sum(1 for row in categories if not row["parent_id"])
     print(f"{len(reports)} reports read from {source}")
     print(f"categories.csv: {tops} top categories, {len(categories) - tops} sub-categories "
           f"({len(majority)} in this data)")
     print(f"services.csv: {len(services)} services; sectors.csv: {len(sectors)} sectors")
-    handled = share_handled_by_majority(reports, majority)
-    print(f"reports handled by their sub-category's majority service: {handled}/"
-          f"{len(reports)} = {100 * handled / len(reports):.2f}%")
+    print(f"category_area_overrides.csv: {len(overrides)} categories go to {PARKS_SERVICE} "
+          f"inside parks ({sum(inside)} reports inside a park)")
+    print("reports handled by their sub-category's majority service: "
+          + share(handled_as_routed(reports, majority, inside, {}), len(reports)))
+    print("reports handled by the service routing gives them, park overrides included: "
+          + share(handled_as_routed(reports, majority, inside, overrides), len(reports)))
 
 
 if __name__ == "__main__":

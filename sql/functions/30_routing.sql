@@ -43,8 +43,20 @@ BEGIN
 END
 $$;
 
--- Routing rules 3 to 5 inside one service, shared by the routing of a new report and the
--- transfer of a report to another service.
+-- The park or wood holding the point (an area of kind park; the smallest when parks nest),
+-- or NULLs. Only the parks' GiST index is read (area_park_geom_idx), and only the few
+-- candidates it gives are measured.
+CREATE OR REPLACE FUNCTION dmr_park_of(p geometry, OUT park_id integer, OUT park_name text)
+LANGUAGE sql STABLE AS $$
+    SELECT a.id, a.name
+    FROM area a
+    WHERE a.kind = 'park' AND ST_Intersects(a.geom, p)
+    ORDER BY ST_Area(a.geom), a.id
+    LIMIT 1
+$$;
+
+-- Routing rules 4 to 6 inside one service, shared by the routing of a new report, rule 3 and
+-- the transfer of a report to another service.
 CREATE OR REPLACE FUNCTION dmr_route_in_service(p_service integer, p geometry,
                                                 OUT sector_id integer, OUT rule text,
                                                 OUT distance_m double precision)
@@ -77,7 +89,7 @@ BEGIN
 END
 $$;
 
--- Rules 2 to 5 (3 to 5 in dmr_route_in_service). Deterministic: ties fall to the highest
+-- Rules 2 to 6 (4 to 6 in dmr_route_in_service). Deterministic: ties fall to the highest
 -- priority, then the smallest sector, then the lowest id.
 CREATE OR REPLACE FUNCTION dmr_route(p_category integer, p geometry,
                                      OUT service_id integer, OUT sector_id integer,
@@ -93,6 +105,19 @@ BEGIN
         rule := 'override_sector';
         RETURN;
     END IF;
+
+    -- Rule 3: inside a park, a category the parks' override table sends to another service.
+    -- The override is looked up first: most categories have none, and then no park is sought.
+    SELECT o.service_id INTO service_id
+    FROM category_area_override o
+    WHERE o.category_id = p_category AND o.area_kind = 'park' AND o.service_id IS NOT NULL;
+    IF FOUND AND (dmr_park_of(p)).park_id IS NOT NULL THEN
+        SELECT r.sector_id, r.distance_m INTO sector_id, distance_m
+        FROM dmr_route_in_service(service_id, p) r;
+        rule := 'park_override';
+        RETURN;
+    END IF;
+
     SELECT c.service_id INTO service_id FROM category c WHERE c.id = p_category;
     SELECT * INTO sector_id, rule, distance_m FROM dmr_route_in_service(service_id, p);
 END

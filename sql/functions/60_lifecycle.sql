@@ -515,3 +515,41 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Where a category's reports go inside an area of that kind, as an admin sets it: to that
+-- service, or with NULL to the category's own service (no override). An admin's row is
+-- never changed by a load of the reference data. 404 for a kind that takes no override or
+-- a category that is no sub-category, 422 for an unknown service.
+CREATE OR REPLACE FUNCTION dmr_put_area_override(p_token text, p_area_kind text,
+                                                 p_category integer, p_service text)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    target integer;
+    created boolean;
+BEGIN
+    PERFORM dmr_require_role(p_token, '{admin}');
+    -- The kinds of category_area_override's CHECK.
+    IF p_area_kind IS DISTINCT FROM 'park' THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
+            MESSAGE = format('no area kind %s takes overrides: park does', p_area_kind);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM category WHERE id = p_category AND parent_id IS NOT NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM404', HINT = 'not_found',
+            MESSAGE = format('no sub-category has id %s', p_category);
+    END IF;
+    IF p_service IS NOT NULL THEN
+        SELECT id INTO target FROM service WHERE code = p_service AND active;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'DM422', HINT = 'unknown_service',
+                COLUMN = 'service', MESSAGE = format('no active service has code %s', p_service);
+        END IF;
+    END IF;
+    INSERT INTO category_area_override (category_id, area_kind, service_id, source)
+    VALUES (p_category, p_area_kind, target, 'admin')
+    ON CONFLICT (category_id, area_kind) DO UPDATE
+        SET service_id = excluded.service_id, source = 'admin', updated_at = now()
+    RETURNING xmax = 0 INTO created;
+    RETURN created;
+END
+$$;

@@ -42,18 +42,26 @@ void service_view_read(const struct db_rows *rows, int i, struct service_view *v
 bool catalog_area_kind_known(const char *kind)
 {
 	return strcmp(kind, "arrondissement") == 0 || strcmp(kind, "quartier") == 0 ||
-	       strcmp(kind, "conseil_quartier") == 0;
+	       strcmp(kind, "conseil_quartier") == 0 || strcmp(kind, "park") == 0;
 }
 
-PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct dmr_error *err)
+PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, const long long *zoom,
+				struct dmr_error *err)
 {
-	const char *params[1] = {kind};
+	char zoom_text[24];
+	const char *params[2] = {kind, zoom ? zoom_text : NULL};
 
 	if (!catalog_area_kind_known(kind)) {
 		dmr_fail(err, "invalid_parameter", "kind",
-			 "kind must be arrondissement, quartier or conseil_quartier");
+			 "kind must be arrondissement, quartier, conseil_quartier or park");
 		return NULL;
 	}
+	if (zoom && (*zoom < 0 || *zoom > CATALOG_ZOOM_MAX)) {
+		dmr_fail(err, "invalid_field", "zoom", "zoom must be between 0 and %d",
+			 CATALOG_ZOOM_MAX);
+		return NULL;
+	}
+	snprintf(zoom_text, sizeof zoom_text, "%lld", zoom ? *zoom : 0);
 	return db_query(pool, STMT_AREAS_GEOJSON, params, err);
 }
 
@@ -152,4 +160,39 @@ bool catalog_set_category_delays(struct db_pool *pool, const char *token, long l
 	res = db_query(pool, STMT_CATEGORY_DELAYS, params, err);
 	PQclear(res);
 	return res != NULL;
+}
+
+bool catalog_area_overrides(struct db_pool *pool, struct db_rows *out, struct dmr_error *err)
+{
+	return db_rows_query(pool, STMT_AREA_OVERRIDES, NULL, out, err);
+}
+
+void area_override_view_read(const struct db_rows *rows, int i, struct area_override_view *v)
+{
+	v->area_kind = PQgetvalue(rows->res, i, 0);
+	v->category_id = atoi(PQgetvalue(rows->res, i, 1));
+	v->category_label = PQgetvalue(rows->res, i, 2);
+	v->service_code = db_value(rows->res, i, 3);
+	v->source = PQgetvalue(rows->res, i, 4);
+}
+
+bool catalog_put_area_override(struct db_pool *pool, const char *token, const char *area_kind,
+			       long long category_id, const char *service_code, bool *created,
+			       struct dmr_error *err)
+{
+	char id[24];
+	const char *params[4] = {token, area_kind, id, service_code};
+	PGresult *res;
+
+	if (!require_token(token, err))
+		return false;
+	if (category_id <= 0 || category_id > INT32_MAX)
+		return dmr_fail(err, "not_found", NULL, "no sub-category has id %lld", category_id);
+	snprintf(id, sizeof id, "%lld", category_id);
+	res = db_query(pool, STMT_PUT_AREA_OVERRIDE, params, err);
+	if (!res)
+		return false;
+	*created = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return true;
 }

@@ -35,8 +35,16 @@ struct service_view {
 bool catalog_services(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
 void service_view_read(const struct db_rows *rows, int i, struct service_view *v);
 
-/* One row, one column: the GeoJSON FeatureCollection of the areas of that kind. */
-PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, struct dmr_error *err);
+/* The zooms a map asks areas for (catalog_areas_geojson). */
+#define CATALOG_ZOOM_MAX 24
+
+/*
+ * One row, one column: the GeoJSON FeatureCollection of the areas of that kind; 400 for an
+ * unknown kind. With a zoom (0 to CATALOG_ZOOM_MAX, else 422), each polygon is simplified
+ * to about a pixel of a 256-pixel tile at that zoom, its topology kept; NULL for none.
+ */
+PGresult *catalog_areas_geojson(struct db_pool *pool, const char *kind, const long long *zoom,
+				struct dmr_error *err);
 
 /* True for the area kinds the catalogue serves. */
 bool catalog_area_kind_known(const char *kind);
@@ -82,6 +90,28 @@ bool catalog_put_reject_reason(struct db_pool *pool, const char *token, const ch
 bool catalog_set_category_delays(struct db_pool *pool, const char *token, long long category_id,
 				 const long long *sla_hours, const double *radius_m,
 				 struct dmr_error *err);
+
+struct area_override_view {
+	const char *area_kind; /* park */
+	int category_id;
+	const char *category_label;
+	const char *service_code; /* NULL: none, the category keeps its own service there */
+	const char *source;       /* reference (geo/category_area_overrides.csv) or admin */
+};
+
+/* Where categories go inside areas of a kind, rather than to their service (routing rule 3). */
+bool catalog_area_overrides(struct db_pool *pool, struct db_rows *out, struct dmr_error *err);
+void area_override_view_read(const struct db_rows *rows, int i, struct area_override_view *v);
+
+/*
+ * Sets, for an admin token (401/403), where the category's reports go inside areas of that
+ * kind: to the service of that code, or with NULL to the category's own service. No load of
+ * the reference data changes it afterwards; *created says whether it is new. 404 unknown
+ * kind or sub-category, 422 unknown service.
+ */
+bool catalog_put_area_override(struct db_pool *pool, const char *token, const char *area_kind,
+			       long long category_id, const char *service_code, bool *created,
+			       struct dmr_error *err);
 
 /* Whether the database answers. */
 bool catalog_ping(struct db_pool *pool, struct dmr_error *err);

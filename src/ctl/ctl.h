@@ -15,10 +15,32 @@ int ctl_migrate(PGconn *conn, const char *share_dir);
 int ctl_load_geo(PGconn *conn, int argc, char **argv);
 int ctl_load_reference(PGconn *conn, const char *geo_dir);
 int ctl_load_paris(PGconn *conn, const char *share_dir);
+int ctl_load_parks(PGconn *conn, int argc, char **argv);
+
+/*
+ * Loads the green spaces of a zipped shapefile as parks, and the sectors of SERVICE's
+ * workshops (load_parks.c). It finalises GDAL when done: once per process.
+ */
+int ctl_load_parks_file(PGconn *conn, const char *path, const char *service);
 int ctl_token(PGconn *conn, int argc, char **argv);
 int ctl_service(PGconn *conn, int argc, char **argv);
 int ctl_housekeeping(PGconn *conn);
 int ctl_fill_places(PGconn *conn, int argc, char **argv);
+
+/*
+ * The end of an INSERT INTO sector (service_id, code, name, priority, overrides_category,
+ * geom, area_m2) ... SELECT: a sector of the same code is updated only when something
+ * differs, and one row comes back per sector inserted (t) or updated (f).
+ */
+#define CTL_SECTOR_UPSERT                                                                \
+	" ON CONFLICT (code) DO UPDATE SET service_id = excluded.service_id,"              \
+	"  name = excluded.name, priority = excluded.priority,"                            \
+	"  overrides_category = excluded.overrides_category, geom = excluded.geom,"        \
+	"  area_m2 = excluded.area_m2"                                                     \
+	" WHERE (sector.service_id, sector.name, sector.priority, sector.overrides_category)" \
+	"  IS DISTINCT FROM (excluded.service_id, excluded.name, excluded.priority,"       \
+	"  excluded.overrides_category) OR NOT ST_Equals(sector.geom, excluded.geom)"      \
+	" RETURNING xmax = 0"
 
 /* Runs SQL without parameters (several statements allowed); prints the error on failure. */
 bool ctl_exec(PGconn *conn, const char *sql);

@@ -32,13 +32,7 @@ static const char upsert_sector[] =
 	" INSERT INTO sector (service_id, code, name, priority, overrides_category, geom, area_m2)"
 	" SELECT s.id, $2, $3, $4::int, $5::boolean, g.geom, ST_Area(g.geom::geography)"
 	" FROM g, service s WHERE s.code = $1"
-	" ON CONFLICT (code) DO UPDATE SET service_id = excluded.service_id, name = excluded.name,"
-	"  priority = excluded.priority, overrides_category = excluded.overrides_category,"
-	"  geom = excluded.geom, area_m2 = excluded.area_m2"
-	" WHERE (sector.service_id, sector.name, sector.priority, sector.overrides_category)"
-	"  IS DISTINCT FROM (excluded.service_id, excluded.name, excluded.priority,"
-	"  excluded.overrides_category) OR NOT ST_Equals(sector.geom, excluded.geom)"
-	" RETURNING xmax = 0";
+	CTL_SECTOR_UPSERT;
 
 /* The first of the named properties that is present, as text; NULL when none is. */
 static const char *property(json_t *props, const char *const *names, char *buf, size_t size)
@@ -218,5 +212,9 @@ int ctl_load_paris(PGconn *conn, const char *share_dir)
 			return rc;
 	}
 	snprintf(path, sizeof path, "%s/geo", share_dir);
-	return ctl_load_reference(conn, path);
+	rc = ctl_load_reference(conn, path);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "%s/geo/paris_espaces_verts_2021-03.shp.zip", share_dir);
+	return ctl_load_parks_file(conn, path, "DEVE");
 }

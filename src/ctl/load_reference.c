@@ -8,7 +8,9 @@
  * Loads the reference CSV files (docs/data.md) in one transaction: each file is sent with
  * COPY FROM STDIN into a temporary staging table, then merged into the real table so that
  * rows are only rewritten when something differs. Sectors are built in the database as the
- * union of the arrondissements their mapping names; load the arrondissements first.
+ * union of the arrondissements their mapping names; load the arrondissements first. The park
+ * overrides the file no longer lists are removed, unless an admin set them (source admin),
+ * which no load changes.
  */
 
 struct stage {
@@ -17,6 +19,7 @@ struct stage {
 	const char *copy;
 	const char *merge;  /* returns one row per inserted (t) or updated (f) row */
 	const char *orphans; /* counts staged rows the merge could not place */
+	const char *prune;   /* NULL, or deletes the rows the file no longer has */
 };
 
 static const struct stage stages[] = {
@@ -29,6 +32,7 @@ static const struct stage stages[] = {
 		" WHERE (service.name, service.kind) IS DISTINCT FROM (excluded.name, excluded.kind)"
 		" RETURNING xmax = 0",
 		"SELECT 0",
+		NULL,
 	},
 	{
 		"categories.csv",
@@ -46,6 +50,7 @@ static const struct stage stages[] = {
 		" RETURNING xmax = 0",
 		"SELECT count(*) FROM stage_category c LEFT JOIN service s ON s.code = c.service_code"
 		" WHERE c.service_code IS NOT NULL AND s.id IS NULL",
+		NULL,
 	},
 	{
 		"sectors.csv",
@@ -62,17 +67,32 @@ static const struct stage stages[] = {
 		" WHERE u.geom IS NOT NULL)"
 		" INSERT INTO sector (service_id, code, name, priority, overrides_category, geom, area_m2)"
 		" SELECT * FROM built"
-		" ON CONFLICT (code) DO UPDATE SET service_id = excluded.service_id,"
-		"  name = excluded.name, priority = excluded.priority,"
-		"  overrides_category = excluded.overrides_category, geom = excluded.geom,"
-		"  area_m2 = excluded.area_m2"
-		" WHERE (sector.service_id, sector.name, sector.priority, sector.overrides_category)"
-		"  IS DISTINCT FROM (excluded.service_id, excluded.name, excluded.priority,"
-		"  excluded.overrides_category) OR NOT ST_Equals(sector.geom, excluded.geom)"
-		" RETURNING xmax = 0",
+		CTL_SECTOR_UPSERT,
 		"SELECT count(*) FROM stage_sector x LEFT JOIN service s ON s.code = x.service_code"
 		" WHERE s.id IS NULL OR NOT EXISTS (SELECT 1 FROM area a WHERE a.kind = 'arrondissement'"
 		"  AND a.code = ANY (string_to_array(x.arrondissements, ' ')))",
+		NULL,
+	},
+	{
+		"category_area_overrides.csv",
+		"CREATE TEMP TABLE stage_override (category_id integer, area_kind text,"
+		" service_code text, inside integer, handled integer) ON COMMIT DROP",
+		"COPY stage_override FROM STDIN (FORMAT csv, HEADER true)",
+		"INSERT INTO category_area_override (category_id, area_kind, service_id, source)"
+		" SELECT o.category_id, o.area_kind, s.id, 'reference'"
+		" FROM stage_override o JOIN service s ON s.code = o.service_code"
+		" ON CONFLICT (category_id, area_kind) DO UPDATE"
+		"  SET service_id = excluded.service_id, updated_at = now()"
+		" WHERE category_area_override.source = 'reference'"
+		"  AND category_area_override.service_id IS DISTINCT FROM excluded.service_id"
+		" RETURNING xmax = 0",
+		"SELECT count(*) FROM stage_override o"
+		" LEFT JOIN service s ON s.code = o.service_code"
+		" LEFT JOIN category c ON c.id = o.category_id AND c.parent_id IS NOT NULL"
+		" WHERE s.id IS NULL OR c.id IS NULL",
+		"DELETE FROM category_area_override x WHERE x.source = 'reference' AND NOT EXISTS"
+		" (SELECT 1 FROM stage_override o WHERE (o.category_id, o.area_kind) ="
+		"  (x.category_id, x.area_kind))",
 	},
 };
 
@@ -110,15 +130,15 @@ static bool no_orphans(PGconn *conn, const struct stage *st)
 	orphans = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (orphans)
-		fprintf(stderr, "dmrctl: %s: %ld rows name an unknown service or arrondissement\n",
-			st->file, orphans);
+		fprintf(stderr, "dmrctl: %s: %ld rows name an unknown service, sub-category or"
+				" arrondissement\n", st->file, orphans);
 	return orphans == 0;
 }
 
 static bool load_stage(PGconn *conn, const char *dir, const struct stage *st)
 {
 	char path[4096];
-	PGresult *res;
+	PGresult *res, *pruned = NULL;
 	int inserted = 0, updated = 0;
 
 	snprintf(path, sizeof path, "%s/%s", dir, st->file);
@@ -132,7 +152,11 @@ static bool load_stage(PGconn *conn, const char *dir, const struct stage *st)
 			updated++;
 	}
 	PQclear(res);
-	printf("%s: %d inserted, %d updated\n", path, inserted, updated);
+	if (st->prune && !(pruned = ctl_query(conn, st->prune, 0, NULL)))
+		return false;
+	printf("%s: %d inserted, %d updated%s%s%s\n", path, inserted, updated,
+	       pruned ? ", " : "", pruned ? PQcmdTuples(pruned) : "", pruned ? " removed" : "");
+	PQclear(pruned);
 	return true;
 }
 
@@ -149,5 +173,5 @@ int ctl_load_reference(PGconn *conn, const char *geo_dir)
 		return 1;
 	}
 	/* Too few rows change for autovacuum to analyze these tables: the planner needs it. */
-	return ctl_exec(conn, "ANALYZE service, category, sector") ? 0 : 1;
+	return ctl_exec(conn, "ANALYZE service, category, sector, category_area_override") ? 0 : 1;
 }

@@ -10,14 +10,24 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"   OR EXISTS (SELECT 1 FROM category p WHERE p.id = c.parent_id AND p.active))"
 		" ORDER BY coalesce(c.parent_id, c.id), c.parent_id IS NOT NULL, c.id", 0},
 	[STMT_SERVICES] = {"SELECT code, name, kind FROM service WHERE active ORDER BY code", 0},
+	/*
+	 * With a zoom $2, polygons are simplified to a pixel of a 256-pixel tile at that zoom:
+	 * 360 / (256 * 2^zoom) degrees.
+	 */
 	[STMT_AREAS_GEOJSON] = {
 		"SELECT json_build_object('type', 'FeatureCollection', 'features',"
 		"   coalesce(json_agg(json_build_object('type', 'Feature', 'id', kind || ':' || code,"
-		"     'geometry', ST_AsGeoJSON(geom, 6)::json,"
-		"     'properties', json_build_object('code', code, 'name', name, 'kind', kind,"
-		"       'arrondissement', arrondissement))"
+		"     'geometry', ST_AsGeoJSON(CASE WHEN $2::int IS NULL THEN geom"
+		"       ELSE ST_SimplifyPreserveTopology(geom, 360.0 / (256 * 2 ^ $2::int)) END,"
+		"       6)::json,"
+		"     'properties', CASE WHEN kind = 'park'"
+		"       THEN json_build_object('code', code, 'name', name, 'kind', kind,"
+		"         'arrondissement', arrondissement, 'park_type', park_type,"
+		"         'division', park_division, 'workshop', park_workshop)"
+		"       ELSE json_build_object('code', code, 'name', name, 'kind', kind,"
+		"         'arrondissement', arrondissement) END)"
 		"   ORDER BY arrondissement, code), '[]'::json))::text"
-		" FROM area WHERE kind = $1", 1},
+		" FROM area WHERE kind = $1", 2},
 	[STMT_ROUTE_PREVIEW] = {
 		"SELECT service_code, service_name, sector_code, sector_name, arrondissement, rule,"
 		" distance_m FROM dmr_route_preview($1::int, $2::float8, $3::float8)", 3},
@@ -82,6 +92,12 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_PUT_REJECT_REASON] = {"SELECT dmr_put_reject_reason($1, $2, $3, $4::boolean)", 4},
 	[STMT_CATEGORY_DELAYS] = {
 		"SELECT dmr_set_category_delays($1, $2::int, $3::int, $4::float8)", 4},
+	[STMT_AREA_OVERRIDES] = {
+		"SELECT o.area_kind, o.category_id, c.label, s.code, o.source"
+		" FROM category_area_override o JOIN category c ON c.id = o.category_id"
+		" LEFT JOIN service s ON s.id = o.service_id"
+		" ORDER BY o.area_kind, o.category_id", 0},
+	[STMT_PUT_AREA_OVERRIDE] = {"SELECT dmr_put_area_override($1, $2, $3::int, $4)", 4},
 	/* The outbox (sql/functions/80_notify.sql, notify/outbox.h). */
 	[STMT_OUTBOX_CLAIM] = {
 		"SELECT id, message_id, report_id, kind, channel, recipient, vars, attempts,"

@@ -19,6 +19,9 @@ SNAPSHOT = {
               "overrides_category::text || md5(ST_AsBinary(geom)::text), ',' ORDER BY code))"
               " FROM sector",
     "category ids": "SELECT md5(string_agg(id::text || label, ',' ORDER BY id)) FROM category",
+    "category_area_override": "SELECT count(*) || ':' || md5(string_agg(concat_ws('/',"
+                              " category_id, area_kind, service_id, source), ','"
+                              " ORDER BY category_id, area_kind)) FROM category_area_override",
     "report": "SELECT count(*) FROM report",
 }
 

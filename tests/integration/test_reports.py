@@ -10,7 +10,8 @@ from harness import API, assert_error, bearer, offset, report_count, unchanged_r
 
 NUMBER_RE = re.compile(r"^[SGA]\d{4}[A-L]\d{6,}$")
 CREATED_AT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-RULES = {"override_sector", "category_sector", "nearest_sector", "service_queue"}
+RULES = {"override_sector", "park_override", "category_sector", "nearest_sector",
+         "service_queue"}
 SECRET_EMAIL = "secret.person@example.org"
 
 

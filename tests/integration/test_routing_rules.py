@@ -1,20 +1,26 @@
-"""The five routing rules of DESIGN.md, each forced with sectors loaded by `dmrctl load-geo`.
-
-The test services and categories are made with SQL and their sectors as GeoJSON files, as a
-city would load its own sector polygons. Override sectors are removed afterwards so that they
-do not change the routing of the other tests."""
+"""The routing rules of docs/architecture.md (Routing). Rules 2 and 4 to 6 are forced with
+sectors loaded by `dmrctl load-geo`: the test services and categories are made with SQL and
+their sectors as GeoJSON files, as a city would load its own sector polygons, and override
+sectors are removed afterwards so that they do not change the routing of the other tests.
+Rule 3 (park_override) runs on the parks and the override table that load-paris loads."""
 
 import json
 
 import pytest
 
 import harness
-from harness import API
+from harness import API, HOTEL_DE_VILLE, bearer, moved
 
 LUXEMBOURG = (48.8462, 2.3372)      # inside the Jardin du Luxembourg box below
 ODEON = (48.8510, 2.3390)           # 6th arrondissement, outside that box
 EIFFEL = (48.8584, 2.2945)
 BAGNOLET_BOX = (2.405, 48.860, 2.410, 48.865)  # min lon, min lat, max lon, max lat (20th)
+BUTTES_CHAUMONT = (48.8800, 2.3825)  # in the Parc des Buttes-Chaumont
+VINCENNES = (48.8330, 2.4360)        # in the Bois de Vincennes, a wood without workshop
+# Overridden inside parks in geo/category_area_overrides.csv: the parks staff mend the
+# street furniture of their parks. A streetlight is never theirs.
+FURNITURE = "Autres : Autre mobilier urbain détérioré"
+STREETLIGHT = "Éclairage public éteint la nuit"
 
 
 def box(min_lon, min_lat, max_lon, max_lat):
@@ -144,3 +150,91 @@ def test_sector_file_naming_an_unknown_service_changes_nothing(test_services, tm
     assert p.returncode != 0
     assert "NO-SUCH-SERVICE" in p.stderr or "service" in p.stderr, p.stderr
     assert harness.psql("SELECT count(*) FROM sector WHERE code IN ('TEST-OK', 'TEST-BAD')") == "0"
+
+
+# ------------------------------------------------------------------ rule 3: park_override
+
+
+def leaf_labelled(leaves, label):
+    return next(leaf for leaf in leaves if leaf["label"] == label)
+
+
+def workshop_sector(lat, lon):
+    """The sector of the workshop (for the woods, the division) of the park holding the point,
+    read from the park's own columns."""
+    return harness.psql(
+        "SELECT CASE WHEN park_workshop IS NOT NULL THEN 'DEVE-ATELIER-' || park_workshop"
+        " ELSE 'DEVE-DIVISION-' || park_division END FROM area"
+        f" WHERE id = (dmr_park_of(ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326))).park_id")
+
+
+def overridden_ids(client):
+    r = client.get(f"{API}/area-overrides")
+    assert r.status == 200, r
+    return {o["category_id"] for o in r.body["overrides"]
+            if o["area_kind"] == "park" and o["service"]}
+
+
+def test_park_override_sends_the_category_to_the_workshop(client, leaves):
+    furniture = leaf_labelled(leaves, FURNITURE)
+    assert furniture["service"] == "DVD"
+    for point in (BUTTES_CHAUMONT, VINCENNES):
+        answer = route(client, furniture["id"], *point)
+        assert answer["service"]["code"] == "DEVE", answer
+        assert answer["sector"]["code"] == workshop_sector(*point), answer
+        assert answer["routing"] == {"rule": "park_override", "distance_m": None}, answer
+    assert workshop_sector(*VINCENNES) == "DEVE-DIVISION-7"
+
+
+def test_a_streetlight_in_a_park_keeps_its_service(client, leaves):
+    streetlight = leaf_labelled(leaves, STREETLIGHT)
+    assert streetlight["id"] not in overridden_ids(client)
+    for point in (BUTTES_CHAUMONT, VINCENNES):
+        answer = route(client, streetlight["id"], *point)
+        assert answer["service"]["code"] == streetlight["service"] == "CIELIS", answer
+        assert answer["routing"]["rule"] == "category_sector", answer
+
+
+def test_outside_parks_nothing_changes(client, leaves):
+    """Every category, the overridden ones included, goes to its own service in a street;
+    in a park, only the overridden ones change."""
+    overridden = overridden_ids(client)
+    assert len(overridden) >= 5, overridden
+    for leaf in leaves:
+        street = route(client, leaf["id"], *HOTEL_DE_VILLE)
+        assert street["service"]["code"] == leaf["service"], (leaf, street)
+        assert street["routing"]["rule"] != "park_override", (leaf, street)
+        park = route(client, leaf["id"], *BUTTES_CHAUMONT)
+        expected = "DEVE" if leaf["id"] in overridden else leaf["service"]
+        assert park["service"]["code"] == expected, (leaf, park)
+        assert (park["routing"]["rule"] == "park_override") == (leaf["id"] in overridden)
+
+
+def test_a_report_in_a_park_reaches_the_workshop_queue(client, leaves, token):
+    furniture = leaf_labelled(leaves, FURNITURE)
+    sector = workshop_sector(*BUTTES_CHAUMONT)
+    created = client.post(f"{API}/reports", json_body={
+        "category_id": furniture["id"], "lat": BUTTES_CHAUMONT[0], "lon": BUTTES_CHAUMONT[1]})
+    assert created.status == 201, created
+    assert created.body["service"]["code"] == "DEVE"
+    assert created.body["sector"]["code"] == sector
+    assert created.body["routing"] == {"rule": "park_override", "distance_m": None}
+    queue = client.get(f"{API}/queue", {"service": "DEVE", "sector": sector, "limit": 500},
+                       headers=bearer(token("agent", "DEVE")))
+    assert queue.status == 200, queue
+    assert created.body["id"] in [r["id"] for r in queue.body["reports"]]
+
+
+def test_a_report_transferred_to_the_parks_service_reaches_the_workshop(client, leaves, token,
+                                                                       cat_a):
+    """A transfer routes again inside the receiving service as a creation would: in a park,
+    the parks service's sector is the park's workshop."""
+    assert cat_a["id"] not in overridden_ids(client)
+    created = client.post(f"{API}/reports", json_body={
+        "category_id": cat_a["id"], "lat": VINCENNES[0], "lon": VINCENNES[1]})
+    assert created.status == 201, created
+    assert created.body["service"]["code"] == cat_a["service"]
+    after = moved(client, created.body["id"], token("agent", cat_a["service"]),
+                  to="transferred", service="DEVE")
+    assert after["service"]["code"] == "DEVE"
+    assert after["sector"]["code"] == "DEVE-DIVISION-7", after

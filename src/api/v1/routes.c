@@ -92,14 +92,16 @@ static bool areas(void *app, const struct http_request *req,
 {
 	struct dmr_app *a = app;
 	const char *kind = http_query(req, "kind");
+	long long zoom;
+	bool has_zoom;
 	PGresult *rows;
 
-	if (!kind) {
-		dmr_fail(err, "invalid_parameter", "kind",
-			 "the kind parameter is required: arrondissement, quartier or conseil_quartier");
+	if (!kind)
+		return dmr_fail(err, "invalid_parameter", "kind", "the kind parameter is required:"
+				" arrondissement, quartier, conseil_quartier or park");
+	if (!query_int(req, "zoom", false, &zoom, &has_zoom, err))
 		return false;
-	}
-	rows = catalog_areas_geojson(a->pool, kind, err);
+	rows = catalog_areas_geojson(a->pool, kind, has_zoom ? &zoom : NULL, err);
 	if (!rows)
 		return false;
 	http_add_header(res, "Cache-Control", "public, max-age=3600");
@@ -192,6 +194,8 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/reject-reasons", api_v1_reject_reasons, false},
 	{"PUT", "/api/v1/reject-reasons/{}", api_v1_put_reject_reason, false},
 	{"PUT", "/api/v1/categories/{}/delays", api_v1_category_delays, false},
+	{"GET", "/api/v1/area-overrides", api_v1_area_overrides, false},
+	{"PUT", "/api/v1/area-overrides/{}/{}", api_v1_put_area_override, false},
 };
 
 static const struct http_cors cors = {

@@ -58,11 +58,15 @@ bool api_v1_suggestions(void *app, const struct http_request *req, struct http_r
 bool api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
 
-/* For the admins (api/v1/admin.c): the outbox. */
+/* For the admins (api/v1/admin.c): the outbox, the categories' overrides inside areas. */
 bool api_v1_outbox(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
 bool api_v1_outbox_retry(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
+bool api_v1_area_overrides(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_put_area_override(void *app, const struct http_request *req,
+		struct http_response *res, struct dmr_error *err);
 
 /* The suggestions for a report just created: [] when they cannot be read. */
 json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,
