@@ -59,7 +59,7 @@ def test_the_address_typed_is_for_the_staff_only(client, token):
         assert staff.status == 200 and staff.body["address_given"] == typed, staff
         assert "private" in staff.headers.get("Cache-Control", ""), staff.headers
         assert {k: v for k, v in staff.body.items() if k != "address_given"} == public.body
-    stranger_service = "DPE" if rep["service"]["code"] != "DPE" else "DVD"
+    stranger_service = "DVD" if rep["service"]["code"] != "DVD" else "DEVE"
     for secret in (rep["edit_token"], token("agent", stranger_service)):
         other = client.get(url, headers=bearer(secret))
         assert other.status == 200 and "address_given" not in other.body, other
