@@ -17,9 +17,12 @@ static const char usage[] =
 	"  migrate                      apply the schema migrations not applied yet, then every\n"
 	"                               function file again; drop the dmr_ functions they no\n"
 	"                               longer define\n"
-	"  load-paris                   load the Paris areas, services, categories and sectors\n"
+	"  load-paris                   load the Paris areas, services, categories, sectors and\n"
+	"                               addresses\n"
 	"  load-reference [DIR]         load services.csv, categories.csv, sectors.csv\n"
 	"                               (default DIR: $DMR_SHARE_DIR/geo)\n"
+	"  load-addresses FILE          replace the addresses with those of a Base Adresse\n"
+	"                               Nationale CSV export (gzipped or not)\n"
 	"  load-geo FILE --kind KIND [--service CODE]\n"
 	"                               load GeoJSON polygons; KIND is arrondissement, quartier,\n"
 	"                               conseil_quartier or sector\n"
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
 	command = argv[1];
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
 	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
+	    strcmp(command, "load-addresses") &&
 	    strcmp(command, "token") && strcmp(command, "service") &&
 	    strcmp(command, "housekeeping")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
@@ -69,10 +73,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(geo_dir, sizeof geo_dir, "%s/geo", cfg.share_dir);
+	if (strcmp(command, "load-addresses") == 0 && argc != 3) {
+		fputs("usage: dmrctl load-addresses FILE\n", stderr);
+		return 2;
+	}
 	if (strcmp(command, "migrate") == 0)
 		rc = ctl_migrate(conn, cfg.share_dir);
 	else if (strcmp(command, "load-paris") == 0)
 		rc = ctl_load_paris(conn, cfg.share_dir);
+	else if (strcmp(command, "load-addresses") == 0)
+		rc = ctl_load_addresses(conn, argv[2]);
 	else if (strcmp(command, "load-reference") == 0)
 		rc = ctl_load_reference(conn, argc > 2 ? argv[2] : geo_dir);
 	else if (strcmp(command, "token") == 0)
