@@ -16,6 +16,9 @@
 	" photos, version, expected_at, overdue, acknowledged_at, scheduled_for, resolved_at,"    \
 	" followers, duplicate_of, duplicate_of_number, reject_reason, reject_label"
 
+/* An address point as address_view reads it (core/address.h). */
+#define ADDRESS_COLUMNS "address_id, label, number, suffix, street, postcode, lat, lon"
+
 enum stmt {
 	STMT_PING,
 	STMT_CATEGORIES,
@@ -53,6 +56,8 @@ enum stmt {
 	STMT_FEED_REPORTS,
 	STMT_FEED_NOTES,
 	STMT_FEED_UPDATES,
+	STMT_ADDRESS_REVERSE,
+	STMT_ADDRESS_SEARCH,
 	STMT_COUNT
 };
 
