@@ -12,12 +12,12 @@ $$;
 
 -- The normal form of a street name, on both sides of every comparison: its words with the
 -- usual abbreviations spelt out, so that "bd st michel" and "Boulevard Saint-Michel" compare
--- equal.
+-- equal (and "1er" read as "Ier", as in "François Ier").
 CREATE OR REPLACE FUNCTION dmr_address_norm(p text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
            regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-           regexp_replace(regexp_replace(regexp_replace(dmr_address_words(p),
+           regexp_replace(regexp_replace(regexp_replace(regexp_replace(dmr_address_words(p),
                '\m(bd|bld|blvd|boul)\M', 'boulevard', 'g'),
                '\m(av|ave)\M', 'avenue', 'g'),
                '\mr\M', 'rue', 'g'),
@@ -30,7 +30,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
                '\msq\M', 'square', 'g'),
                '\m(pas|pass)\M', 'passage', 'g'),
                '\mall\M', 'allee', 'g'),
-               '\m(ch|chem)\M', 'chemin', 'g')
+               '\m(ch|chem)\M', 'chemin', 'g'),
+               '\m1er\M', 'ier', 'g')
 $$;
 
 -- The kinds of way a normal form may start with: the first words of the BAN's Paris names.
@@ -164,13 +165,17 @@ BEGIN
     END IF;
     WHILE i <= n LOOP
         m := regexp_match(w[i], '^(?:750([0-9]{2})|751(16)|([0-9]{1,2})(?:e|er|eme|ere|em|ieme))$');
-        IF m IS NOT NULL AND coalesce(m[1], m[2], m[3])::integer BETWEEN 1 AND 20 THEN
+        -- "11e" ends the text, follows "Paris" or comes before "Paris" or "arrondissement":
+        -- in "Rue François 1er, 75008 Paris", 1er is part of the name.
+        IF m IS NOT NULL AND coalesce(m[1], m[2], m[3])::integer BETWEEN 1 AND 20
+           AND (m[3] IS NULL OR i = n OR w[i - 1] = 'paris'
+                OR w[i + 1] IN ('paris', 'arrondissement', 'arr', 'arrdt')) THEN
             insee := '751' || lpad(coalesce(m[1], m[2], m[3]), 2, '0');
         ELSIF w[i] = 'paris' AND i < n AND w[i + 1] ~ '^[0-9]{1,2}$'
               AND w[i + 1]::integer BETWEEN 1 AND 20 THEN
             insee := '751' || lpad(w[i + 1], 2, '0');
             i := i + 1;
-        ELSIF w[i] IN ('paris', 'france', 'cedex', 'arrondissement', 'arr', 'arrdt') THEN
+        ELSIF w[i] IN ('paris', 'arrondissement', 'arr', 'arrdt') THEN
             NULL;
         ELSIF i = n AND cardinality(rest) > 0
               AND (w[i] ~ '^7(5([01][0-9]?)?)?$'

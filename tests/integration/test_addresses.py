@@ -3,10 +3,15 @@ in geo/ (load-paris did it for this database), replaces the whole set in one tra
 refuses a faulty file with nothing changed; reverse geocoding finds the nearest point within
 150 m; the search finds real Paris addresses however they are typed."""
 
+import concurrent.futures
+import csv
 import gzip
+import io
 import json
 import os
 import re
+import subprocess
+import time
 
 import pytest
 
@@ -498,3 +503,95 @@ def test_search_refuses_bad_parameters(client, params, status, code, field):
 
 def test_two_hundred_characters_are_accepted(client):
     assert search(client, ("26 rue de la lune " * 12)[:200]) is not None
+
+
+# ------------------------------------------------------------------------ quality on real reports
+
+# Measured on $DMR_SHARED/data/dansmarue_2023-2024_a.csv (docs/data.md#addresses): the floors
+# sit a little below.
+MIN_REVERSE_STREET_SHARE = 0.85
+MIN_SEARCH_FIRST_SHARE = 0.94
+
+REPORTS_TABLE = """
+    CREATE TEMP TABLE recorded (id_dmr text, adresse text, lat float8, lon float8);
+    COPY recorded FROM STDIN (FORMAT csv);
+"""
+
+# (1) The street of the address point nearest to the report's position, and (2) the first
+# answer of the search for the address the City recorded, against the recorded address read
+# as the search reads it (dmr_address_parse): its number, and its street. Two streets are the
+# same when their normal forms are, the articles aside (dmr_address_key): "14 Villa
+# Saint-Mandé" is on Villa de Saint-Mandé.
+FIGURES = """
+    CREATE FUNCTION pg_temp.street(p_norm text) RETURNS text LANGUAGE sql IMMUTABLE AS
+        $$ SELECT concat_ws(' ', dmr_address_kind(p_norm), dmr_address_key(p_norm)) $$;
+    CREATE TEMP TABLE figure AS
+    SELECT r.id_dmr, r.adresse, p.number, pg_temp.street(dmr_address_norm(p.street)) AS street,
+           (SELECT pg_temp.street(a.street_norm) FROM address a WHERE a.id = n.address_id)
+               AS near_street,
+           s.number AS found_number, pg_temp.street(dmr_address_norm(s.street)) AS found_street
+    FROM recorded r
+    CROSS JOIN LATERAL dmr_address_parse(r.adresse) p
+    CROSS JOIN LATERAL dmr_address_near(ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326)) n
+    LEFT JOIN LATERAL dmr_address_search(r.adresse, 1, NULL, NULL) s ON true;
+    SELECT json_build_object(
+        'rows', count(*),
+        'near_found', count(near_street),
+        'near_same_street', count(*) FILTER (WHERE near_street = street),
+        'with_number', count(*) FILTER (WHERE number IS NOT NULL),
+        'search_first', count(*) FILTER (WHERE number IS NOT NULL AND found_number = number
+                                         AND found_street = street),
+        'search_misses', (SELECT json_agg(m) FROM (
+            SELECT adresse, found_number, found_street FROM figure
+            WHERE number IS NOT NULL
+              AND (found_number IS DISTINCT FROM number OR found_street IS DISTINCT FROM street)
+            ORDER BY id_dmr LIMIT 10) m))::jsonb
+    FROM figure;
+"""
+
+
+def recorded_reports():
+    path = os.path.join(env("DMR_SHARED"), "data", "dansmarue_2023-2024_a.csv")
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def figures(rows):
+    """The FIGURES of the rows, in one psql session."""
+    data = io.StringIO()
+    writer = csv.writer(data, lineterminator="\n")
+    for row in rows:
+        writer.writerow([row["id_dmr"], row["adresse"], row["lat"], row["lon"]])
+    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-d", env("DMR_DATABASE")],
+                       input=REPORTS_TABLE + data.getvalue() + "\\.\n" + FIGURES,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_quality_on_the_addresses_the_city_recorded(capsys):
+    """Both figures on every report of the sample, in two sessions at once (two halves)."""
+    rows = recorded_reports()
+    assert len(rows) == 19757
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        halves = list(pool.map(figures, [rows[0::2], rows[1::2]]))
+    elapsed = time.monotonic() - start
+    f = {k: sum(h[k] for h in halves) for k in halves[0] if k != "search_misses"}
+    misses = [m for h in halves for m in h["search_misses"] or []][:10]
+    near_share = f["near_same_street"] / f["rows"]
+    search_share = f["search_first"] / f["with_number"]
+    summary = (f"addresses of {f['rows']} real reports, in {elapsed:.1f} s: "
+               f"(1) the nearest address point within 150 m is on the recorded street for "
+               f"{near_share:.4f} ({f['near_same_street']}/{f['rows']}; a point within 150 m"
+               f" for {f['near_found']}); (2) the search's first answer is the recorded number"
+               f" and street for {search_share:.4f} ({f['search_first']}/{f['with_number']}"
+               f" recorded addresses with a number)")
+    print(summary)
+    with capsys.disabled():
+        print("\n" + summary)
+        print("some search misses (recorded, number found, street found):",
+              [(m["adresse"], m["found_number"], m["found_street"]) for m in misses])
+    assert near_share >= MIN_REVERSE_STREET_SHARE, summary
+    assert search_share >= MIN_SEARCH_FIRST_SHARE, summary
