@@ -18,10 +18,13 @@ static const char usage[] =
 	"                               function file again; drop the dmr_ functions they no\n"
 	"                               longer define\n"
 	"  load-paris                   load the Paris areas, services, categories, sectors,\n"
-	"                               park overrides, then the parks and their sectors\n"
+	"                               park overrides, addresses, then the parks and their\n"
+	"                               sectors\n"
 	"  load-reference [DIR]         load services.csv, categories.csv, sectors.csv,\n"
 	"                               category_area_overrides.csv\n"
 	"                               (default DIR: $DMR_SHARE_DIR/geo)\n"
+	"  load-addresses FILE          replace the addresses with those of a Base Adresse\n"
+	"                               Nationale CSV export (gzipped or not)\n"
 	"  load-geo FILE --kind KIND [--service CODE]\n"
 	"                               load GeoJSON polygons; KIND is arrondissement, quartier,\n"
 	"                               conseil_quartier or sector\n"
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
 	if (strcmp(command, "migrate") && strcmp(command, "load-paris") &&
 	    strcmp(command, "load-reference") && strcmp(command, "load-geo") &&
 	    strcmp(command, "load-parks") &&
+	    strcmp(command, "load-addresses") &&
 	    strcmp(command, "token") && strcmp(command, "service") &&
 	    strcmp(command, "housekeeping") && strcmp(command, "fill-places")) {
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
@@ -79,10 +83,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(geo_dir, sizeof geo_dir, "%s/geo", cfg.share_dir);
+	if (strcmp(command, "load-addresses") == 0 && argc != 3) {
+		fputs("usage: dmrctl load-addresses FILE\n", stderr);
+		return 2;
+	}
 	if (strcmp(command, "migrate") == 0)
 		rc = ctl_migrate(conn, cfg.share_dir);
 	else if (strcmp(command, "load-paris") == 0)
 		rc = ctl_load_paris(conn, cfg.share_dir);
+	else if (strcmp(command, "load-addresses") == 0)
+		rc = ctl_load_addresses(conn, argv[2]);
 	else if (strcmp(command, "load-reference") == 0)
 		rc = ctl_load_reference(conn, argc > 2 ? argv[2] : geo_dir);
 	else if (strcmp(command, "load-parks") == 0)

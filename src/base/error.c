@@ -18,6 +18,7 @@ static const struct {
 	{"forbidden", 403},
 	{"not_found", 404},
 	{"invalid_link", 404},
+	{"no_address", 404},
 	{"method_not_allowed", 405},
 	{"idempotency_key_reused", 409},
 	{"transition_not_allowed", 409},

@@ -25,6 +25,15 @@ PGresult *ctl_query(PGconn *conn, const char *sql, int nparams, const char *cons
 	return NULL;
 }
 
+bool ctl_commit_load(PGconn *conn, bool ok, const char *what)
+{
+	if (ok && ctl_exec(conn, "COMMIT"))
+		return true;
+	ctl_exec(conn, "ROLLBACK");
+	fprintf(stderr, "dmrctl: %s not loaded; nothing changed\n", what);
+	return false;
+}
+
 char *ctl_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -22,6 +22,11 @@ int ctl_load_parks(PGconn *conn, int argc, char **argv);
  * workshops (load_parks.c). It finalises GDAL when done: once per process.
  */
 int ctl_load_parks_file(PGconn *conn, const char *path, const char *service);
+
+int ctl_load_addresses(PGconn *conn, const char *path);
+
+/* The Base Adresse Nationale's Paris addresses, in $DMR_SHARE_DIR/geo (geo/SOURCES.md). */
+#define CTL_PARIS_ADDRESSES "paris_adresses_ban_2024-06.csv.gz"
 int ctl_token(PGconn *conn, int argc, char **argv);
 int ctl_service(PGconn *conn, int argc, char **argv);
 int ctl_housekeeping(PGconn *conn);
@@ -47,6 +52,12 @@ bool ctl_exec(PGconn *conn, const char *sql);
 
 /* Runs one statement with text parameters; returns the result or NULL (error printed). */
 PGresult *ctl_query(PGconn *conn, const char *sql, int nparams, const char *const *params);
+
+/*
+ * Ends a load's transaction: COMMIT when ok, else (or when COMMIT fails) ROLLBACK and
+ * "WHAT not loaded; nothing changed" on standard error. Returns whether it committed.
+ */
+bool ctl_commit_load(PGconn *conn, bool ok, const char *what);
 
 /* Reads a whole file into a NUL-terminated buffer (caller frees), or NULL (error printed). */
 char *ctl_read_file(const char *path, size_t *len);

@@ -156,13 +156,7 @@ static int load_file(PGconn *conn, const char *path, const char *kind, const cha
 			ok = load_feature(conn, f, kind, service, &n);
 	}
 	json_decref(doc);
-	ok = ok && ctl_exec(conn, "COMMIT");
-	if (!ok) {
-		ctl_exec(conn, "ROLLBACK");
-		fprintf(stderr, "dmrctl: %s not loaded; nothing changed\n", path);
-		return 1;
-	}
-	if (!ctl_exec(conn, "ANALYZE area, sector"))
+	if (!ctl_commit_load(conn, ok, path) || !ctl_exec(conn, "ANALYZE area, sector"))
 		return 1;
 	printf("%s: %d %s features, %d inserted, %d updated, %d unchanged\n", path,
 	       n.inserted + n.updated + n.unchanged, kind, n.inserted, n.updated, n.unchanged);
@@ -213,6 +207,10 @@ int ctl_load_paris(PGconn *conn, const char *share_dir)
 	}
 	snprintf(path, sizeof path, "%s/geo", share_dir);
 	rc = ctl_load_reference(conn, path);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "%s/geo/%s", share_dir, CTL_PARIS_ADDRESSES);
+	rc = ctl_load_addresses(conn, path);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof path, "%s/geo/paris_espaces_verts_2021-03.shp.zip", share_dir);

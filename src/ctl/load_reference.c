@@ -166,12 +166,8 @@ int ctl_load_reference(PGconn *conn, const char *geo_dir)
 
 	for (size_t i = 0; ok && i < sizeof stages / sizeof stages[0]; i++)
 		ok = load_stage(conn, geo_dir, &stages[i]);
-	ok = ok && ctl_exec(conn, "COMMIT");
-	if (!ok) {
-		ctl_exec(conn, "ROLLBACK");
-		fprintf(stderr, "dmrctl: reference data not loaded; nothing changed\n");
+	if (!ctl_commit_load(conn, ok, "reference data"))
 		return 1;
-	}
 	/* Too few rows change for autovacuum to analyze these tables: the planner needs it. */
 	return ctl_exec(conn, "ANALYZE service, category, sector, category_area_override") ? 0 : 1;
 }

@@ -132,4 +132,11 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"SELECT update_id, report_id, status, external_status, updated_at, description,"
 		" done_photo FROM dmr_open311_updates(dmr_w3c_parse($1), dmr_w3c_parse($2),"
 		" $3::int, $4::int)", 4},
+	/* Addresses (sql/functions/35_addresses.sql). */
+	[STMT_ADDRESS_REVERSE] = {
+		"SELECT " ADDRESS_COLUMNS ", distance_m FROM dmr_address_reverse($1::float8, $2::float8)",
+		2},
+	[STMT_ADDRESS_SEARCH] = {
+		"SELECT " ADDRESS_COLUMNS ", NULL::float8"
+		" FROM dmr_address_search($1, $2::int, $3::float8, $4::float8)", 4},
 };

@@ -17,6 +17,9 @@
 	" followers, duplicate_of, duplicate_of_number, reject_reason, reject_label,"            \
 	" address_distance_m, quartier_code, quartier_name, park"
 
+/* An address point as address_view reads it (core/address.h). */
+#define ADDRESS_COLUMNS "address_id, label, number, suffix, street, postcode, lat, lon"
+
 enum stmt {
 	STMT_PING,
 	STMT_CATEGORIES,
@@ -57,6 +60,8 @@ enum stmt {
 	STMT_FEED_REPORTS,
 	STMT_FEED_NOTES,
 	STMT_FEED_UPDATES,
+	STMT_ADDRESS_REVERSE,
+	STMT_ADDRESS_SEARCH,
 	STMT_COUNT
 };
 

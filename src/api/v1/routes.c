@@ -177,6 +177,8 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/services", services, false},
 	{"GET", "/api/v1/areas", areas, false},
 	{"GET", "/api/v1/route", route_preview, false},
+	{"GET", "/api/v1/addresses", api_v1_search_addresses, false},
+	{"GET", "/api/v1/addresses/reverse", api_v1_reverse_geocode, false},
 	{"GET", "/api/v1/reports", api_v1_search_reports, false},
 	{"POST", "/api/v1/reports", api_v1_create_report, true},
 	{"GET", "/api/v1/reports/suggestions", api_v1_suggestions, false},

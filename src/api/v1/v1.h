@@ -54,6 +54,12 @@ bool api_v1_unfollow(void *app, const struct http_request *req, struct http_resp
 bool api_v1_suggestions(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
 
+/* Addresses (api/v1/addresses.c): reverse geocoding and search. */
+bool api_v1_reverse_geocode(void *app, const struct http_request *req,
+		struct http_response *res, struct dmr_error *err);
+bool api_v1_search_addresses(void *app, const struct http_request *req,
+		struct http_response *res, struct dmr_error *err);
+
 /* The live event stream, Server-Sent Events (api/v1/stream.c). */
 bool api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
