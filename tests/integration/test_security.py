@@ -321,7 +321,9 @@ def test_an_unconfirmed_address_gets_one_fixed_text_message_a_day(client, mailer
     receipts = mailer.mails_to(stranger, ["confirm_email", "receipt", "receipt"])["receipt"]
     assert {first["number"], second["number"]} == \
         {n for m in receipts for n in (first["number"], second["number"]) if n in m.subject}
-    assert all(typed in m.body for m in receipts), receipts
+    # The place of a report is the address of its position, never the text its client typed.
+    assert all(f"Adresse : {first['address']}\n" in m.body and typed not in m.body
+               for m in receipts), receipts
     third = report_here(client, email=stranger)
     last = mailer.mails_to(stranger, ["confirm_email"] + ["receipt"] * 3)["receipt"][-1]
     assert third["number"] in last.subject, last
@@ -628,7 +630,9 @@ def test_no_answer_carries_another_party_s_data(client, dmrd, token, cat_a, cat_
                                "category_id": cat_a["id"]}, headers=headers)]
         events = client.get(f"{API}/reports/{rep['id']}/events", headers=headers)
         if role == "other_reporter":
+            # Another report's edit token is no token for this one.
             assert_error(events, 401, "unauthorized")
+            assert_error(answers.pop(0), 401, "unauthorized")
         else:
             answers.append(events)
         if role in ("agent", "supervisor", "agent_other", "contractor_other"):
