@@ -360,8 +360,13 @@ int ctl_load_addresses(PGconn *conn, const char *path)
 		fprintf(stderr, "dmrctl: %s: no address after the header\n", path);
 	ok = ok && total > 0 && passes(conn, path, check_rows) && passes(conn, path, check_ids) &&
 	     merge(conn, &n);
-	/* The planner needs the statistics of the new rows at once. */
-	if (!ctl_commit_load(conn, ok, path) || !ctl_exec(conn, "ANALYZE address, address_street"))
+	/*
+	 * At once, rather than when autovacuum comes by, maybe under load: the planner needs the
+	 * statistics of the new rows, and the rows replaced or deleted leave dead tuples that the
+	 * first searches would wade through.
+	 */
+	if (!ctl_commit_load(conn, ok, path) ||
+	    !ctl_exec(conn, "VACUUM (ANALYZE) address, address_street"))
 		return 1;
 	printf("%s: %ld addresses in %ld streets, %ld inserted, %ld updated, %ld deleted\n", path,
 	       total, n.streets, n.inserted, n.updated, n.deleted);
