@@ -4,29 +4,40 @@
 -- The area of a kind holding the point, or the nearest one within the tolerance (in metres on
 -- the ground); its id. The containment test uses the index; the metric fallback only runs for
 -- points outside every polygon, on the few polygons a degree box around the point touches.
+-- PL/pgSQL keeps the plans of its queries for the session, where an SQL function that cannot
+-- be inlined plans its body again at every call (0.3 ms, as much as the lookup).
 CREATE OR REPLACE FUNCTION dmr_area_of(p_kind text, p geometry, tolerance_m double precision)
 RETURNS integer
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(
-        (SELECT a.id
-         FROM area a
-         WHERE a.kind = p_kind AND ST_Intersects(a.geom, p)
-         ORDER BY a.id
-         LIMIT 1),
-        (SELECT a.id
-         FROM area a
-         WHERE a.kind = p_kind
-           AND a.geom && ST_Expand(p, tolerance_m / (111000.0 * greatest(cos(radians(ST_Y(p))), 0.1)))
-           AND ST_DWithin(a.geom::geography, p::geography, tolerance_m)
-         ORDER BY ST_Distance(a.geom::geography, p::geography), a.id
-         LIMIT 1))
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    found_id integer;
+BEGIN
+    SELECT a.id INTO found_id
+    FROM area a
+    WHERE a.kind = p_kind AND ST_Intersects(a.geom, p)
+    ORDER BY a.id
+    LIMIT 1;
+    IF found_id IS NULL THEN
+        SELECT a.id INTO found_id
+        FROM area a
+        WHERE a.kind = p_kind
+          AND a.geom && ST_Expand(p, tolerance_m / (111000.0 * greatest(cos(radians(ST_Y(p))), 0.1)))
+          AND ST_DWithin(a.geom::geography, p::geography, tolerance_m)
+        ORDER BY ST_Distance(a.geom::geography, p::geography), a.id
+        LIMIT 1;
+    END IF;
+    RETURN found_id;
+END
 $$;
 
 -- Rule 1: the arrondissement holding the point, or the nearest one within the tolerance.
 CREATE OR REPLACE FUNCTION dmr_arrondissement_of(p geometry, tolerance_m double precision)
 RETURNS smallint
-LANGUAGE sql STABLE AS $$
-    SELECT a.arrondissement FROM area a WHERE a.id = dmr_area_of('arrondissement', p, tolerance_m)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT a.arrondissement FROM area a
+            WHERE a.id = dmr_area_of('arrondissement', p, tolerance_m));
+END
 $$;
 
 -- Rule 1 as the API answers it: the arrondissement, or 422 outside_service_area.
@@ -47,12 +58,14 @@ $$;
 -- or NULLs. Only the parks' GiST index is read (area_park_geom_idx), and only the few
 -- candidates it gives are measured.
 CREATE OR REPLACE FUNCTION dmr_park_of(p geometry, OUT park_id integer, OUT park_name text)
-LANGUAGE sql STABLE AS $$
-    SELECT a.id, a.name
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT a.id, a.name INTO park_id, park_name
     FROM area a
     WHERE a.kind = 'park' AND ST_Intersects(a.geom, p)
     ORDER BY ST_Area(a.geom), a.id
-    LIMIT 1
+    LIMIT 1;
+END
 $$;
 
 -- Routing rules 4 to 6 inside one service, shared by the routing of a new report, rule 3 and
