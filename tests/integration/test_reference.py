@@ -142,6 +142,14 @@ def test_areas_quartiers(client):
     assert per == {a: 4 for a in range(1, 21)}
 
 
+def test_areas_conseils_de_quartier(client):
+    """Loaded with the Paris data: the 121 conseils de quartier of 2014, in every
+    arrondissement."""
+    fc = check_areas(client.get(f"{API}/areas", {"kind": "conseil_quartier"}),
+                     "conseil_quartier", 121)
+    assert {f["properties"]["arrondissement"] for f in fc["features"]} == set(range(1, 21))
+
+
 def test_areas_kind_required(client):
     assert_error(client.get(f"{API}/areas"), 400, "invalid_parameter", "kind")
 
