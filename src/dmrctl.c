@@ -77,16 +77,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmrctl: unknown command '%s'\n\n%s", command, usage);
 		return 2;
 	}
+	if (strcmp(command, "load-addresses") == 0 && argc != 3) {
+		fputs("usage: dmrctl load-addresses FILE\n", stderr);
+		return 2;
+	}
 	conn = db_connect(cfg.database, &err);
 	if (!conn) {
 		fprintf(stderr, "dmrctl: cannot connect to the database (DMR_DATABASE)\n");
 		return 1;
 	}
 	snprintf(geo_dir, sizeof geo_dir, "%s/geo", cfg.share_dir);
-	if (strcmp(command, "load-addresses") == 0 && argc != 3) {
-		fputs("usage: dmrctl load-addresses FILE\n", stderr);
-		return 2;
-	}
 	if (strcmp(command, "migrate") == 0)
 		rc = ctl_migrate(conn, cfg.share_dir);
 	else if (strcmp(command, "load-paris") == 0)
