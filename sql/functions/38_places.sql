@@ -27,10 +27,10 @@ RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(nullif(p_address, ''),
                     coalesce(p_park, (SELECT q.name FROM area q WHERE q.id = p_quartier))
-                    || ', Paris ' || p_arrondissement
-                    || CASE WHEN p_arrondissement = 1 THEN 'er' ELSE 'e' END,
-                    'Paris ' || p_arrondissement
-                    || CASE WHEN p_arrondissement = 1 THEN 'er' ELSE 'e' END)
+                    || ', ' || a.label,
+                    a.label)
+    FROM (SELECT 'Paris ' || p_arrondissement
+                 || CASE WHEN p_arrondissement = 1 THEN 'er' ELSE 'e' END AS label) a
 $$;
 
 -- Gives their place to up to p_batch reports stored without one (before places existed), in

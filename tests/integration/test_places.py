@@ -48,6 +48,18 @@ def test_a_report_in_a_wood_has_no_street_address_but_its_wood_and_quartier(clie
     assert rep["arrondissement"] == 12, rep
 
 
+def test_messages_name_the_address_else_the_park_or_quartier_with_the_arrondissement():
+    quartier = psql("SELECT id || '|' || name FROM area WHERE kind = 'quartier'"
+                    " AND arrondissement = 1 ORDER BY id LIMIT 1").split("|")
+    label = "SELECT dmr_place_label({}, {}, {}, {}::smallint)"
+    assert psql(label.format("'3 Rue X, 75012 Paris'", "'BOIS DE VINCENNES'", quartier[0], 12)) \
+        == "3 Rue X, 75012 Paris"
+    assert psql(label.format("''", "'BOIS DE VINCENNES'", quartier[0], 12)) \
+        == "BOIS DE VINCENNES, Paris 12e"
+    assert psql(label.format("''", "NULL", quartier[0], 1)) == f"{quartier[1]}, Paris 1er"
+    assert psql(label.format("''", "NULL", "NULL", 1)) == "Paris 1er"
+
+
 def test_the_address_typed_is_for_the_staff_only(client, token):
     typed = "12 rue de Rivoli (en face du café)"
     rep = report_here(client, address=typed)
