@@ -31,7 +31,7 @@
 /* The doors of dmrd; the root takes every path the others do not. */
 static const struct http_mount *const mounts[] = {
 	&api_root_mount, &api_media_mount, &api_v1_mount, &api_open311_mount, &web_mount,
-	&static_mount,
+	&map_mount, &static_mount,
 };
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
 #define PHOTO_NICE 10
@@ -121,6 +121,10 @@ int main(void)
 		 cfg.listen_host, cfg.listen_port, cfg.threads, cfg.db_pool, cfg.photo_threads,
 		 cfg.notify.threads, cfg.notify.smtp_url ? "on" : "off: kept in the outbox",
 		 static_files_count(app.static_files));
+	if (!web_map_ready(&app))
+		log_warn("the map /carte answers 503: %s/web/%s/ lacks MapLibre GL JS (deploy/local "
+			 "installs it from npm: see docs/web.md)",
+			 cfg.share_dir, WEB_MAP_LIBRARY_DIR);
 	if (cfg.notify.smtp_insecure && cfg.notify.smtp_user)
 		log_warn("DMR_SMTP_INSECURE=1: the SMTP password may cross the network in plain "
 			 "text when the relay offers no TLS");

@@ -74,6 +74,33 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned s
 	return true;
 }
 
+/*
+ * DMR_BASEMAP_STYLE goes into the map page and its Content-Security-Policy: an http(s) URL of
+ * visible ASCII, without what could end an HTML attribute or a CSP directive.
+ */
+static bool basemap_from_env(struct dmr_config *cfg, struct dmr_error *err)
+{
+	const char *url = env_or("DMR_BASEMAP_STYLE", NULL);
+	const char *host = NULL;
+	bool ok;
+
+	cfg->basemap_style = url;
+	if (!url)
+		return true;
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	ok = host && *host && *host != '/' && strlen(url) <= 2000;
+	for (const char *c = url; ok && *c; c++)
+		ok = *c > ' ' && *c <= '~' && !strchr("\"'<>;,`\\", *c);
+	if (!ok)
+		return dmr_fail(err, "invalid_config", "DMR_BASEMAP_STYLE",
+				"DMR_BASEMAP_STYLE must be an http:// or https:// URL of printable "
+				"ASCII without spaces, quotes, angle brackets, backslashes, ';' or ','");
+	return true;
+}
+
 /* The first line of a file, without its line end: secrets are kept out of the environment. */
 static bool read_secret_file(const char *path, char *out, size_t size, struct dmr_error *err)
 {
@@ -175,5 +202,5 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	if (!cfg->open311_contact[0])
 		snprintf(cfg->open311_contact, sizeof cfg->open311_contact, "Dans ma rue, %s",
 			 cfg->notify.public_url);
-	return true;
+	return basemap_from_env(cfg, err);
 }

@@ -16,6 +16,8 @@
  *   DMR_HOUSEKEEPING_SECONDS  how often expired keys, held e-mails and unconfirmed follows
  *                   are deleted (600)
  *   DMR_OPEN311_CONTACT  the contact of Open311's discovery ("Dans ma rue, <DMR_PUBLIC_URL>")
+ *   DMR_BASEMAP_STYLE  the http(s) URL of a MapLibre style drawn under the map /carte's own
+ *                   layers (none: the map shows only this server's tiles, and works offline)
  *
  * Notifications (notify/outbox.h):
  *   DMR_PUBLIC_URL  the service's address, for links  (http://<DMR_LISTEN>)
@@ -64,6 +66,7 @@ struct dmr_config {
 	int housekeeping_seconds;
 	bool access_log;
 	char open311_contact[512];
+	const char *basemap_style; /* NULL: none */
 	const char *share_dir;
 	struct notify_config notify;
 };

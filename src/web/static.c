@@ -220,6 +220,11 @@ static const struct static_file *find(const struct static_files *f, const char *
 	return NULL;
 }
 
+bool static_files_has(const struct static_files *f, const char *path)
+{
+	return find(f, path) != NULL;
+}
+
 static bool get_file(void *app, const struct http_request *req, struct http_response *res,
 		     struct dmr_error *err)
 {

@@ -33,6 +33,9 @@ void static_files_free(struct static_files *files);
 size_t static_files_count(const struct static_files *files);
 size_t static_files_bytes(const struct static_files *files);
 
+/* Whether the tree holds the file at this path below web/ ("vendor/lib/lib.js"). */
+bool static_files_has(const struct static_files *files, const char *path);
+
 /* The door /static: it serves the files of the app's `static_files`. */
 extern const struct http_mount static_mount;
 

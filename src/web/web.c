@@ -43,8 +43,8 @@ static void error_words(int status, const char **title, const char **message)
 	}
 }
 
-static void render_error(void *app, const struct http_request *req, struct http_response *res,
-			 const struct dmr_error *err)
+void web_render_error(void *app, const struct http_request *req, struct http_response *res,
+		      const struct dmr_error *err)
 {
 	const char *title, *message;
 	struct dmr_error page_err;
@@ -68,5 +68,5 @@ static const struct http_route routes[] = {
 };
 
 const struct http_mount web_mount = {
-	"web", "/email", routes, sizeof routes / sizeof routes[0], render_error, NULL, 16384,
+	"web", "/email", routes, sizeof routes / sizeof routes[0], web_render_error, NULL, 16384,
 };

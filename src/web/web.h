@@ -3,10 +3,15 @@
 
 /*
  * Web pages, server-rendered in French from templates/pages/ (notify/template.h escapes every
- * value). Today: the pages of the links in e-mails (email.c), which confirm an address or a
- * follow and unsubscribe. A GET only shows a page with a button; the POST of that button (or
- * a mail client's one-click POST, RFC 8058) acts, so that a link checker fetching the link
- * changes nothing. Errors are pages too.
+ * value). Errors are pages too.
+ *
+ * - The pages of the links in e-mails (email.c), which confirm an address or a follow and
+ *   unsubscribe. A GET only shows a page with a button; the POST of that button (or a mail
+ *   client's one-click POST, RFC 8058) acts, so that a link checker fetching the link changes
+ *   nothing.
+ * - The map /carte (map.c): a page whose script (web/carte.js) draws the reports with
+ *   MapLibre GL JS, which the static files hold under WEB_MAP_LIBRARY_DIR once the front-end
+ *   libraries are installed (docs/web.md). Without them the page is a 503 that says so.
  */
 
 #include <jansson.h>
@@ -16,6 +21,19 @@
 
 /* The door: /email, HTML errors, no CORS, small bodies. */
 extern const struct http_mount web_mount;
+
+/* The door of the map: /carte, HTML errors, no CORS, small bodies. */
+extern const struct http_mount map_mount;
+
+/* Where MapLibre's files are, below web/ (so below /static/). */
+#define WEB_MAP_LIBRARY_DIR "vendor/maplibre-gl"
+
+/* Whether the static files hold MapLibre, without which the map cannot be drawn. */
+bool web_map_ready(const struct dmr_app *a);
+
+/* How every page door prints an error: a page with a title and a sentence, by status. */
+void web_render_error(void *app, const struct http_request *req, struct http_response *res,
+		      const struct dmr_error *err);
 
 /*
  * Answers the page `name` of templates/pages/ with these values (their reference is taken):
