@@ -340,7 +340,9 @@ struct stream_client *stream_client_open(struct stream_hub *hub, const int *serv
 	c->hub = hub;
 	c->nservices = nservices;
 	memcpy(c->services, services, (size_t)nservices * sizeof *services);
-	c->last_write = time(NULL);
+	/* Due at once: the first read sends a comment, and with it the answer's headers, so
+	 * that a browser's EventSource is open at once, not at the first event. */
+	c->last_write = 0;
 	pthread_mutex_lock(&hub->lock);
 	c->next_seq = hub->next_seq;
 	snprintf(xid, sizeof xid, "%s", hub->xid);

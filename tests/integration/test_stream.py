@@ -185,6 +185,18 @@ def test_stream_errors(dmrd, token, cat_b):
                  "service")
 
 
+def test_an_idle_stream_opens_at_once(dmrd, token):
+    """The answer's headers and a first comment come before any event or heartbeat (15 s):
+    a browser's EventSource is open at once, and a page can say it is live."""
+    s = Stream(dmrd.port, token("agent", RAMEN))
+    try:
+        s.sock.settimeout(10)
+        first = s.response.readline().decode()
+        assert first.startswith((":", "id: ")), first
+    finally:
+        s.close()
+
+
 def test_idle_streams_hold_no_thread(tmp_path, token):
     """40 open streams on a dmrd of 4 HTTP threads: ordinary requests still answer at once,
     and every stream gets the next event."""

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "api/app.h"
+#include "core/report_filter.h"
 #include "http/server.h"
 
 /* The door: /api/v1 and below, JSON errors, CORS open to every origin. */
@@ -73,6 +74,14 @@ bool api_v1_area_overrides(void *app, const struct http_request *req, struct htt
 		struct dmr_error *err);
 bool api_v1_put_area_override(void *app, const struct http_request *req,
 		struct http_response *res, struct dmr_error *err);
+
+/*
+ * The filters of the city's views (tiles, statistics, exports) from the query string: status,
+ * service, sector, category or top_category, arrondissement, since, until, overdue, priority;
+ * the caller's token. 400 invalid_parameter naming a malformed one.
+ */
+bool api_v1_report_filter(const struct http_request *req, struct report_filter *f,
+			  struct dmr_error *err);
 
 /* The suggestions for a report just created: [] when they cannot be read. */
 json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,
