@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/workpool.h"
 #include "core/housekeeping.h"
+#include "core/tiles.h"
 #include "db/pool.h"
 #include "db/statements.h"
 #include "http/server.h"
@@ -63,6 +64,7 @@ static void app_close(struct dmr_app *app)
 	workpool_destroy(app->photo_workers);
 	db_pool_destroy(app->pool);
 	static_files_free(app->static_files);
+	tile_cache_destroy(app->tile_cache);
 	o311_format_stop();
 }
 
@@ -81,7 +83,8 @@ static bool app_open(struct dmr_app *app, const struct dmr_config *cfg, struct d
 	app->pool = db_pool_create(cfg->database, cfg->db_pool, dmr_statements, STMT_COUNT);
 	app->photo_workers = workpool_create(cfg->photo_threads, PHOTO_NICE);
 	app->stream_hub = app->pool ? stream_hub_start(cfg, app->pool, err) : NULL;
-	if (!app->pool || !app->photo_workers || !app->stream_hub)
+	app->tile_cache = tile_cache_create();
+	if (!app->pool || !app->photo_workers || !app->stream_hub || !app->tile_cache)
 		return dmr_fail(err, "out_of_memory", NULL, "cannot start: out of memory or threads");
 	return true;
 }

@@ -13,6 +13,7 @@
 #include "notify/stream.h"
 
 struct static_files;
+struct tile_cache;
 
 struct dmr_app {
 	const struct dmr_config *cfg;
@@ -20,6 +21,7 @@ struct dmr_app {
 	struct workpool *photo_workers;
 	struct stream_hub *stream_hub;
 	struct static_files *static_files; /* the files of /static (web/static.h) */
+	struct tile_cache *tile_cache;     /* the map's tiles made lately (core/tiles.h) */
 };
 
 #endif

@@ -139,4 +139,11 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_ADDRESS_SEARCH] = {
 		"SELECT " ADDRESS_COLUMNS ", NULL::float8"
 		" FROM dmr_address_search($1, $2::int, $3::float8, $4::float8)", 4},
+	[STMT_TILE_STATE] = {"SELECT staff, version FROM dmr_tile_state($1)", 1},
+	/* The filter's parameters (core/report_filter.h), then z, x, y. */
+	[STMT_TILE_REPORTS] = {
+		"SELECT dmr_tile_reports($1, $2, $3, $4, $5::int, $6::int, $7, $8, $9::boolean,"
+		" $10::int, $11::int, $12::int, $13::int)", 13},
+	[STMT_TILE_REFERENCE_VERSION] = {"SELECT dmr_tile_reference_version()", 0},
+	[STMT_TILE_AREAS] = {"SELECT dmr_tile_areas($1, $2::int, $3::int, $4::int)", 4},
 };

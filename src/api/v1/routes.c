@@ -198,6 +198,8 @@ static const struct http_route routes[] = {
 	{"PUT", "/api/v1/categories/{}/delays", api_v1_category_delays, false},
 	{"GET", "/api/v1/area-overrides", api_v1_area_overrides, false},
 	{"PUT", "/api/v1/area-overrides/{}/{}", api_v1_put_area_override, false},
+	{"GET", "/api/v1/tiles/reports/{}/{}/{}.mvt", api_v1_report_tile, false},
+	{"GET", "/api/v1/tiles/areas/{}/{}/{}.mvt", api_v1_area_tile, false},
 };
 
 static const struct http_cors cors = {

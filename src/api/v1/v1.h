@@ -83,6 +83,15 @@ bool api_v1_put_area_override(void *app, const struct http_request *req,
 bool api_v1_report_filter(const struct http_request *req, struct report_filter *f,
 			  struct dmr_error *err);
 
+/*
+ * Vector tiles (api/v1/tiles.c): the reports for the filters of the query string, and the
+ * reference areas (service: its sectors only).
+ */
+bool api_v1_report_tile(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_area_tile(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+
 /* The suggestions for a report just created: [] when they cannot be read. */
 json_t *api_suggestions_json(struct dmr_app *a, double lat, double lon, long long category_id,
 			     long long exclude_id);
