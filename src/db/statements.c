@@ -139,4 +139,16 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_ADDRESS_SEARCH] = {
 		"SELECT " ADDRESS_COLUMNS ", NULL::float8"
 		" FROM dmr_address_search($1, $2::int, $3::float8, $4::float8)", 4},
+	/* The statistics and the export (sql/functions/46_stats.sql, 47_export.sql): the
+	 * filters of the city's views first (core/report_filter.h). */
+	[STMT_STATS] = {
+		"SELECT key1, label1, key2, label2, reports, open, overdue, resolved, rejected,"
+		" acknowledge_hours_median, acknowledge_hours_p90, resolve_hours_median,"
+		" resolve_hours_p90, resolved_on_time_share"
+		" FROM dmr_stats($1, $2, $3, $4, $5::integer, $6::integer, $7, $8, $9::boolean,"
+		" $10::integer, $11)", 11},
+	[STMT_EXPORT_OPEN] = {
+		"SELECT dmr_export_open($1, $2, $3, $4, $5::integer, $6::integer, $7, $8,"
+		" $9::boolean, $10::integer)", 10},
+	[STMT_EXPORT_FETCH] = {"FETCH 2000 FROM dmr_export", 0},
 };
