@@ -14,6 +14,17 @@ BEGIN
 END
 $$;
 
+-- The end (excluded) of a period that ends at p_until: a date-time, or a date's whole day.
+-- (plpgsql: dmr_w3c_parse comes in a later file.)
+CREATE OR REPLACE FUNCTION dmr_filter_until(p_until text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN dmr_w3c_parse(p_until)
+           + CASE WHEN p_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN interval '1 day'
+                  ELSE interval '0' END;
+END
+$$;
+
 -- The clause (" AND ..." over report r) of a view's filters, and the values it reads, in this
 -- order of the caller's USING list: $1 statuses (text[]), $2 service id, $3 sector id, $4
 -- category ids (the given one, a top category's children, the public ones
@@ -78,9 +89,7 @@ BEGIN
         clause := clause || ' AND r.arrondissement = $5';
     END IF;
     since_at := dmr_w3c_parse(p_since);
-    until_at := dmr_w3c_parse(p_until)
-                + CASE WHEN p_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN interval '1 day'
-                       ELSE interval '0' END;
+    until_at := dmr_filter_until(p_until);
     IF since_at >= until_at THEN
         PERFORM dmr_filter_error('since', 'since must come before until');
     END IF;

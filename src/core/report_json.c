@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *channel_name(char letter)
+const char *report_channel_name(char letter)
 {
 	switch (letter) {
 	case CHANNEL_ANDROID:
@@ -118,7 +118,7 @@ static json_t *report_properties(const struct report_view *v)
 		"sector", code_name_json(v->sector_code, v->sector_name),
 		"arrondissement", v->arrondissement, "priority", v->priority,
 		"description", v->description,
-		"channel", channel_name(v->channel), "created_at", v->created_at,
+		"channel", report_channel_name(v->channel), "created_at", v->created_at,
 		"photos", photos_json(v->photos),
 		"routing", routing_json(v->routing_rule, v->has_routing_distance,
 					v->routing_distance_m));

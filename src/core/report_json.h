@@ -14,6 +14,9 @@
 json_t *report_json(const struct report_view *v);
 json_t *report_feature(const struct report_view *v);
 
+/* The name of a channel letter as the API writes it: "web", "android", "open311"... */
+const char *report_channel_name(char letter);
+
 /* {"code":..,"name":..} or JSON null when code is NULL. */
 json_t *code_name_json(const char *code, const char *name);
 

@@ -146,4 +146,16 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		" $10::int, $11::int, $12::int, $13::int)", 13},
 	[STMT_TILE_REFERENCE_VERSION] = {"SELECT dmr_tile_reference_version()", 0},
 	[STMT_TILE_AREAS] = {"SELECT dmr_tile_areas($1, $2::int, $3::int, $4::int)", 4},
+	/* The statistics and the export (sql/functions/46_stats.sql, 47_export.sql): the
+	 * filters of the city's views first (core/report_filter.h). */
+	[STMT_STATS] = {
+		"SELECT key1, label1, key2, label2, reports, open, overdue, resolved, rejected,"
+		" acknowledge_hours_median, acknowledge_hours_p90, resolve_hours_median,"
+		" resolve_hours_p90, resolved_on_time_share"
+		" FROM dmr_stats($1, $2, $3, $4, $5::integer, $6::integer, $7, $8, $9::boolean,"
+		" $10::integer, $11)", 11},
+	[STMT_EXPORT_OPEN] = {
+		"SELECT dmr_export_open($1, $2, $3, $4, $5::integer, $6::integer, $7, $8,"
+		" $9::boolean, $10::integer)", 10},
+	[STMT_EXPORT_FETCH] = {"FETCH 2000 FROM dmr_export", 0},
 };

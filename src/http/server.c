@@ -235,7 +235,8 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
 		if (n > 0)
 			return n;
 		if (n < 0)
-			return MHD_CONTENT_READER_END_OF_STREAM;
+			return n == -1 ? MHD_CONTENT_READER_END_OF_STREAM
+				       : MHD_CONTENT_READER_END_WITH_ERROR;
 		pthread_mutex_lock(&st->lock);
 		if (!st->woken) {
 			st->suspended = true;

@@ -57,7 +57,9 @@ struct http_stream;
 struct http_stream_source {
 	/* The stream exists: keep it to wake it. */
 	void (*opened)(void *cls, struct http_stream *stream);
-	/* Fills buf; returns the bytes written, 0 when nothing is ready, -1 to end the body. */
+	/* Fills buf; returns the bytes written, 0 when nothing is ready, -1 to end the body,
+	 * -2 to cut it short (the connection closes without ending the body, so that the
+	 * client cannot take what it has for the whole). */
 	long (*read)(void *cls, char *buf, size_t max);
 	/* The connection is over, or the stream never opened: release cls. Once this returns,
 	 * nobody may wake the stream any more. */

@@ -65,6 +65,12 @@ bool api_v1_search_addresses(void *app, const struct http_request *req,
 bool api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
 
+/* The city's figures (api/v1/stats.c): statistics, and the CSV export for supervisors. */
+bool api_v1_stats(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+bool api_v1_export_reports(void *app, const struct http_request *req,
+		struct http_response *res, struct dmr_error *err);
+
 /* For the admins (api/v1/admin.c): the outbox, the categories' overrides inside areas. */
 bool api_v1_outbox(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
