@@ -293,10 +293,11 @@ function clusterLabel(n) {
 	return n >= 10000 ? `${Math.round(n / 1000)} k` : n.toLocaleString('fr-FR');
 }
 
-function clusterButton(p, lngLat) {
+function clusterButton(key, p, lngLat) {
 	const b = document.createElement('button');
 	b.type = 'button';
 	b.className = 'cluster';
+	b.dataset.key = key;
 	const size = Math.round(28 + 9 * Math.log10(Math.max(1, p.count)));
 	b.style.width = b.style.height = `${size}px`;
 	if (p.overdue > 0)
@@ -328,12 +329,12 @@ function syncClusters() {
 		}
 	for (const [key, c] of seen)
 		if (!clusterMarkers.has(key)) {
-			const marker = new maplibregl.Marker({ element: clusterButton(c.p, [c.lng, c.lat]) })
+			const marker = new maplibregl.Marker({ element: clusterButton(key, c.p, [c.lng, c.lat]) })
 				.setLngLat([c.lng, c.lat]).addTo(map);
 			marker.count = c.p.count;
 			clusterMarkers.set(key, marker);
 		}
-	return [...seen.values()].map((c) => ({ lng: c.lng, lat: c.lat, count: c.p.count,
+	return [...seen].map(([key, c]) => ({ key, lng: c.lng, lat: c.lat, count: c.p.count,
 		open: c.p.open, overdue: c.p.overdue }));
 }
 
@@ -366,17 +367,31 @@ function onIdle() {
 	state.shown = { key: filterKey(), version: state.tilesVersion, zoom: map.getZoom(),
 		clusters, points };
 	const n = clusters.reduce((sum, c) => sum + c.count, 0) + points.length;
+	const many = (k) => `${k.toLocaleString('fr-FR')} signalement${k > 1 ? 's' : ''}`;
 	say(map.getZoom() < REPORT_ZOOM
-		? `${n.toLocaleString('fr-FR')} signalements dans la vue. Zoomez pour les voir un par un.`
-		: `${points.length.toLocaleString('fr-FR')} signalements dans la vue.`);
+		? `${many(n)} dans la vue. Zoomez pour les voir un par un.`
+		: `${many(points.length)} dans la vue.`);
 }
 
 // ------------------------------------------------------------------ statistics
 
+// The figures of the dashboard: [member of a stats row, heading, how it is written].
 const STAT_COLUMNS = [
-	['count', 'Total'], ['open', 'En cours'], ['overdue', 'En retard'], ['resolved', 'Faits'],
-	['rejected', 'Rejetés'],
+	['count', 'Total', count], ['open', 'En cours', count], ['overdue', 'En retard', count],
+	['resolved', 'Faits', count], ['resolve_hours_median', 'Délai médian', hours],
 ];
+
+function count(n) {
+	return (n ?? 0).toLocaleString('fr-FR');
+}
+
+// A delay in hours, as a person reads it: "5 h", "2,5 j"; none yet: a dash.
+function hours(h) {
+	if (h === null || h === undefined)
+		return '–';
+	return h < 48 ? `${Math.round(h).toLocaleString('fr-FR')} h`
+		: `${(h / 24).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} j`;
+}
 
 function cell(tag, text, attrs) {
 	const c = document.createElement(tag);
@@ -390,21 +405,22 @@ function statsTable(id, by, rows, name) {
 	const table = $(id);
 	const head = document.createElement('tr');
 	head.append(cell('th', by === 'service' ? 'Service' : 'Arrdt', { scope: 'col' }));
-	for (const [, label] of STAT_COLUMNS)
-		head.append(cell('th', label, { scope: 'col' }));
+	for (const [, heading] of STAT_COLUMNS)
+		head.append(cell('th', heading, { scope: 'col' }));
 	table.tHead.replaceChildren(head);
 	table.tBodies[0].replaceChildren(...rows.map((row) => {
 		const tr = document.createElement('tr');
 		tr.dataset.key = String(row[by]);
 		tr.append(cell('th', name(row), { scope: 'row' }));
-		for (const [key] of STAT_COLUMNS)
-			tr.append(cell('td', (row[key] ?? 0).toLocaleString('fr-FR'), { 'data-col': key }));
+		for (const [key, , write] of STAT_COLUMNS)
+			tr.append(cell('td', write(row[key]), { 'data-col': key,
+				'data-value': String(row[key] ?? '') }));
 		return tr;
 	}));
 }
 
 function serviceName(row) {
-	return state.services.get(row.service)?.name || row.service || 'sans service';
+	return row.service_name || row.service || 'Sans service';
 }
 
 function arrondissementName(row) {
@@ -637,7 +653,7 @@ document.addEventListener('keydown', (e) => {
 		closeReport();
 });
 
-window.carte = { map, state };
+window.carte = { map, state, filterKey };
 
 async function start() {
 	state.filters = readFiltersFromUrl();

@@ -16,6 +16,8 @@ from sinks import HttpSink, SmtpSink
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "disruptive: stops the shared database; runs last")
+    config.addinivalue_line("markers", "browser: drives chromium; deploy/local test runs them "
+                                       "in the release pass only")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,6 +38,11 @@ def pytest_runtest_makereport(item, call):
                 continue
             rep.sections.append((f"dmrd stderr ({os.path.basename(path)}, last 40 lines)",
                                  "\n".join(lines[-40:])))
+
+
+def pytest_terminal_summary(terminalreporter):
+    for folder in sorted(harness.SCREENSHOT_DIRS):
+        terminalreporter.write_line(f"browser screenshots: {folder}")
 
 
 @pytest.fixture(scope="session")

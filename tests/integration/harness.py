@@ -164,6 +164,8 @@ def free_port():
 
 # Logs of every dmrd started by the tests; conftest prints their tails when a test fails.
 DMRD_LOGS = []
+# Folders of the browser tests' screenshots; conftest prints them at the end of the run.
+SCREENSHOT_DIRS = set()
 
 
 class Dmrd:
