@@ -139,4 +139,12 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 	[STMT_ADDRESS_SEARCH] = {
 		"SELECT " ADDRESS_COLUMNS ", NULL::float8"
 		" FROM dmr_address_search($1, $2::int, $3::float8, $4::float8)", 4},
+	/* Staff sessions of the web pages (sql/functions/20_tokens.sql). */
+	[STMT_SESSION_OPEN] = {
+		"SELECT secret, ceil(extract(epoch FROM expires_at - now()))::bigint"
+		" FROM dmr_session_open($1, $2::int)", 2},
+	[STMT_SESSION_END] = {"SELECT dmr_session_end($1)", 1},
+	[STMT_WHOAMI] = {
+		"SELECT role, name, array_to_json(services)::text, dmr_utc_text(session_expires_at)"
+		" FROM dmr_whoami($1)", 1},
 };

@@ -29,6 +29,11 @@ static void error_words(int status, const char **title, const char **message)
 		*title = "Lien non valable";
 		*message = "Cette adresse ne mène à rien : vérifiez que le lien est complet.";
 		break;
+	case 403:
+		*title = "Demande refusée";
+		*message = "Cette demande n'est pas permise. Si elle vient d'une page de Dans ma "
+			   "rue, rechargez cette page et recommencez.";
+		break;
 	case 410:
 		*title = "Lien expiré";
 		*message = "Ce lien a expiré ou ne sert plus. Vous pouvez refaire la demande.";
@@ -43,8 +48,8 @@ static void error_words(int status, const char **title, const char **message)
 	}
 }
 
-static void render_error(void *app, const struct http_request *req, struct http_response *res,
-			 const struct dmr_error *err)
+void web_render_error(void *app, const struct http_request *req, struct http_response *res,
+		      const struct dmr_error *err)
 {
 	const char *title, *message;
 	struct dmr_error page_err;
@@ -68,5 +73,5 @@ static const struct http_route routes[] = {
 };
 
 const struct http_mount web_mount = {
-	"web", "/email", routes, sizeof routes / sizeof routes[0], render_error, NULL, 16384,
+	"web", "/email", routes, sizeof routes / sizeof routes[0], web_render_error, NULL, 16384,
 };

@@ -6,7 +6,9 @@
  * value). Today: the pages of the links in e-mails (email.c), which confirm an address or a
  * follow and unsubscribe. A GET only shows a page with a button; the POST of that button (or
  * a mail client's one-click POST, RFC 8058) acts, so that a link checker fetching the link
- * changes nothing. Errors are pages too.
+ * changes nothing. And the staff's sign-in and sign-out (session.c): /connexion takes a staff
+ * token once and sets the session cookie, /deconnexion ends the session; both take their
+ * forms from the service's own pages only. Errors are pages too.
  */
 
 #include <jansson.h>
@@ -16,6 +18,14 @@
 
 /* The door: /email, HTML errors, no CORS, small bodies. */
 extern const struct http_mount web_mount;
+
+/* The doors of the staff's sessions: /connexion and /deconnexion, as /email. */
+extern const struct http_mount web_signin_mount;
+extern const struct http_mount web_signout_mount;
+
+/* The error form of the pages: a French page saying what went wrong, by status. */
+void web_render_error(void *app, const struct http_request *req, struct http_response *res,
+		      const struct dmr_error *err);
 
 /*
  * Answers the page `name` of templates/pages/ with these values (their reference is taken):
