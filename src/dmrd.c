@@ -32,7 +32,7 @@
 /* The doors of dmrd; the root takes every path the others do not. */
 static const struct http_mount *const mounts[] = {
 	&api_root_mount, &api_media_mount, &api_v1_mount, &api_open311_mount, &web_mount,
-	&map_mount, &static_mount,
+	&web_signin_mount, &web_signout_mount, &map_mount, &static_mount,
 };
 /* Photo workers yield the cores to searches and to PostgreSQL when both want them. */
 #define PHOTO_NICE 10

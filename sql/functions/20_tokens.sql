@@ -1,8 +1,37 @@
 -- Who bears a token: an API token of the staff or of a partner of the city (dmrctl token),
--- the edit token of a report's reporter, or the token of a link in an e-mail.
+-- a staff session of the web pages opened with such a token, the edit token of a report's
+-- reporter, or the token of a link in an e-mail.
 
--- The live token holding that secret, with its role and service codes; no row when the
--- token is unknown, expired or revoked.
+-- Whether something that ends (a token, a session) still lives: not ended (revoked, signed
+-- out), and not past its expiry, if it has one.
+CREATE OR REPLACE FUNCTION dmr_live(p_ended_at timestamptz, p_expires_at timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT p_ended_at IS NULL AND (p_expires_at IS NULL OR p_expires_at > now())
+$$;
+
+-- The live API token holding that secret, and when it expires; no row when the token is
+-- unknown, expired or revoked. A session's secret is not an API token.
+CREATE OR REPLACE FUNCTION dmr_live_token(p_token text)
+RETURNS TABLE (token_id integer, expires_at timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT t.id, t.expires_at FROM api_token t
+    WHERE t.token_hash = dmr_token_hash(p_token) AND dmr_live(t.revoked_at, t.expires_at)
+$$;
+
+-- The live session holding that secret, the token it was opened with, and when it ends: no
+-- row when the session is unknown, expired or ended, or when its token no longer lives.
+CREATE OR REPLACE FUNCTION dmr_live_session(p_secret text)
+RETURNS TABLE (session_id bigint, token_id integer, expires_at timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT s.id, t.id, s.expires_at
+    FROM staff_session s JOIN api_token t ON t.id = s.token_id
+    WHERE s.secret_hash = dmr_token_hash(p_secret) AND dmr_live(s.ended_at, s.expires_at)
+      AND dmr_live(t.revoked_at, t.expires_at)
+$$;
+
+-- The live token holding that secret, or whose live session holds it, with its role and
+-- service codes; no row when there is none.
 CREATE OR REPLACE FUNCTION dmr_token_lookup(p_token text)
 RETURNS TABLE (token_id integer, role text, services text[])
 LANGUAGE sql STABLE AS $$
@@ -10,9 +39,61 @@ LANGUAGE sql STABLE AS $$
            ARRAY(SELECT s.code FROM api_token_service ts JOIN service s ON s.id = ts.service_id
                  WHERE ts.token_id = t.id ORDER BY s.code)
     FROM api_token t
-    WHERE t.token_hash = dmr_token_hash(p_token)
-      AND t.revoked_at IS NULL
-      AND (t.expires_at IS NULL OR t.expires_at > now())
+    WHERE t.id = coalesce((SELECT l.token_id FROM dmr_live_token(p_token) l),
+                          (SELECT l.token_id FROM dmr_live_session(p_token) l))
+$$;
+
+-- The roles of the staff, who may open a session; client is an application's.
+CREATE OR REPLACE FUNCTION dmr_staff_roles() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['agent', 'contractor', 'supervisor', 'admin']
+$$;
+
+-- Opens a session with a live staff token, for p_hours at most and never past the token's
+-- expiry: its secret ("dms_" and 64 hexadecimal digits, of which only the hash is kept) and
+-- its expiry. 401 for a secret that is no live API token (a session's included: a session
+-- never opens another), 403 for a role that is not the staff's.
+CREATE OR REPLACE FUNCTION dmr_session_open(p_token text, p_hours integer,
+                                            OUT secret text, OUT expires_at timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+BEGIN
+    SELECT l.token_id, l.expires_at INTO t FROM dmr_live_token(p_token) l;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM401', HINT = 'unauthorized',
+            MESSAGE = 'this token is unknown, expired or revoked';
+    END IF;
+    PERFORM dmr_require_role(p_token, dmr_staff_roles());
+    secret := 'dms_' || encode(gen_random_bytes(32), 'hex');
+    INSERT INTO staff_session (secret_hash, token_id, expires_at)
+    VALUES (dmr_token_hash(secret), t.token_id,
+            least(now() + make_interval(hours => p_hours), t.expires_at))
+    RETURNING staff_session.expires_at INTO expires_at;
+END
+$$;
+
+-- Ends the session holding that secret (signing out); nothing for any other secret.
+CREATE OR REPLACE FUNCTION dmr_session_end(p_secret text) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE staff_session SET ended_at = now()
+    WHERE secret_hash = dmr_token_hash(p_secret) AND ended_at IS NULL
+$$;
+
+-- Who bears p_token: the role, name and service codes of its API token, and when its
+-- session ends if it is a session's secret (NULL for the token itself). 401 for anything
+-- else.
+CREATE OR REPLACE FUNCTION dmr_whoami(p_token text, OUT role text, OUT name text,
+                                      OUT services text[], OUT session_expires_at timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    a record := dmr_actor(p_token, NULL);
+BEGIN
+    role := a.role;
+    services := a.services;
+    SELECT t.name INTO name FROM api_token t WHERE t.id = a.token_id;
+    SELECT l.expires_at INTO session_expires_at FROM dmr_live_session(p_token) l;
+END
 $$;
 
 -- The client (an application) that holds p_key: a live token of role client. 403 for a key

@@ -1,10 +1,12 @@
 #include "base/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #ifndef DMR_DEFAULT_SHARE_DIR
@@ -81,17 +83,14 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned s
 static bool basemap_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *url = env_or("DMR_BASEMAP_STYLE", NULL);
-	const char *host = NULL;
 	bool ok;
 
 	cfg->basemap_style = url;
+	cfg->basemap_origin[0] = '\0';
 	if (!url)
 		return true;
-	if (strncmp(url, "https://", 8) == 0)
-		host = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
-		host = url + 7;
-	ok = host && *host && *host != '/' && strlen(url) <= 2000;
+	ok = strlen(url) <= 2000 &&
+	     config_origin_of(url, cfg->basemap_origin, sizeof cfg->basemap_origin);
 	for (const char *c = url; ok && *c; c++)
 		ok = *c > ' ' && *c <= '~' && !strchr("\"'<>;,`\\", *c);
 	if (!ok)
@@ -99,6 +98,33 @@ static bool basemap_from_env(struct dmr_config *cfg, struct dmr_error *err)
 				"DMR_BASEMAP_STYLE must be an http:// or https:// URL of printable "
 				"ASCII without spaces, quotes, angle brackets, backslashes, ';' or ','");
 	return true;
+}
+
+bool config_origin_of(const char *url, char *out, size_t size)
+{
+	static const struct {
+		const char *scheme, *default_port;
+	} schemes[] = {{"http://", ":80"}, {"https://", ":443"}};
+
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t len = strlen(schemes[i].scheme), port = strlen(schemes[i].default_port);
+		const char *authority = url + len;
+		size_t n;
+
+		if (strncasecmp(url, schemes[i].scheme, len) != 0)
+			continue;
+		n = strcspn(authority, "/?#");
+		if (n > port && strncmp(authority + n - port, schemes[i].default_port, port) == 0)
+			n -= port;
+		if (n == 0 || memchr(authority, '@', n) || len + n >= size)
+			return false;
+		memcpy(out, schemes[i].scheme, len);
+		for (size_t c = 0; c < n; c++)
+			out[len + c] = (char)tolower((unsigned char)authority[c]);
+		out[len + n] = '\0';
+		return true;
+	}
+	return false;
 }
 
 /* The first line of a file, without its line end: secrets are kept out of the environment. */
@@ -161,6 +187,22 @@ static bool notify_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	return true;
 }
 
+/* The staff sessions of the web pages: how long they last, whose writes they accept. */
+static bool session_from_env(struct dmr_config *cfg, struct dmr_error *err)
+{
+	const char *public_url = env_or("DMR_PUBLIC_URL", NULL);
+	long hours;
+
+	if (!env_long("DMR_SESSION_HOURS", 12, 1, 720, &hours, err))
+		return false;
+	cfg->session_hours = (int)hours;
+	if (public_url && !config_origin_of(public_url, cfg->origin, sizeof cfg->origin))
+		return dmr_fail(err, "invalid_config", "DMR_PUBLIC_URL",
+				"DMR_PUBLIC_URL must be an http:// or https:// URL");
+	cfg->secure_cookies = strncmp(cfg->origin, "https:", 6) == 0;
+	return true;
+}
+
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 {
 	const char *listen = env_or("DMR_LISTEN", "127.0.0.1:8080");
@@ -195,7 +237,7 @@ bool config_from_env(struct dmr_config *cfg, struct dmr_error *err)
 	cfg->max_body = (size_t)max_body;
 	cfg->database = env_or("DMR_DATABASE", "dbname=dansmarue");
 	cfg->share_dir = env_or("DMR_SHARE_DIR", DMR_DEFAULT_SHARE_DIR);
-	if (!notify_from_env(cfg, err))
+	if (!notify_from_env(cfg, err) || !session_from_env(cfg, err))
 		return false;
 	snprintf(cfg->open311_contact, sizeof cfg->open311_contact, "%s",
 		 env_or("DMR_OPEN311_CONTACT", ""));

@@ -18,9 +18,12 @@
  *   DMR_OPEN311_CONTACT  the contact of Open311's discovery ("Dans ma rue, <DMR_PUBLIC_URL>")
  *   DMR_BASEMAP_STYLE  the http(s) URL of a MapLibre style drawn under the map /carte's own
  *                   layers (none: the map shows only this server's tiles, and works offline)
+ *   DMR_SESSION_HOURS  how long a staff session of the web pages lasts (12)
  *
  * Notifications (notify/outbox.h):
- *   DMR_PUBLIC_URL  the service's address, for links  (http://<DMR_LISTEN>)
+ *   DMR_PUBLIC_URL  the service's address, for links  (http://<DMR_LISTEN>); http:// or
+ *                   https://. Its origin is the one the writes of a session must come from,
+ *                   and https makes the session cookie Secure.
  *   DMR_SMTP_URL    smtp://host:port or smtps://...   (none: e-mails wait in the outbox)
  *   DMR_SMTP_FROM   sender, "Name <address>"          ("Dans ma rue <noreply@localhost>")
  *   DMR_SMTP_USER, DMR_SMTP_PASSWORD or DMR_SMTP_PASSWORD_FILE   relay credentials
@@ -67,12 +70,27 @@ struct dmr_config {
 	bool access_log;
 	char open311_contact[512];
 	const char *basemap_style; /* NULL: none */
+	char basemap_origin[256];  /* its origin (config_origin_of), for the map's policy */
+	int session_hours;
+	/*
+	 * DMR_PUBLIC_URL's origin, "scheme://host[:port]" in lower case without a default port;
+	 * empty when DMR_PUBLIC_URL is not set (each request's Host then names the service).
+	 */
+	char origin[256];
+	bool secure_cookies; /* DMR_PUBLIC_URL is https */
 	const char *share_dir;
 	struct notify_config notify;
 };
 
 /* Fills cfg from the environment; on a malformed value, fills err (field = variable name). */
 bool config_from_env(struct dmr_config *cfg, struct dmr_error *err);
+
+/*
+ * The origin of an http:// or https:// URL, as a browser's Origin header writes it: the
+ * scheme and the authority in lower case, without the default port (80, 443), path or query.
+ * False for another scheme, an empty host, user information or a result longer than size.
+ */
+bool config_origin_of(const char *url, char *out, size_t size);
 
 /* Splits "host:port" or "[v6]:port". */
 bool config_parse_listen(const char *s, char *host, size_t host_size, unsigned short *port);

@@ -158,4 +158,12 @@ const struct db_statement dmr_statements[STMT_COUNT] = {
 		"SELECT dmr_export_open($1, $2, $3, $4, $5::integer, $6::integer, $7, $8,"
 		" $9::boolean, $10::integer)", 10},
 	[STMT_EXPORT_FETCH] = {"FETCH 2000 FROM dmr_export", 0},
+	/* Staff sessions of the web pages (sql/functions/20_tokens.sql). */
+	[STMT_SESSION_OPEN] = {
+		"SELECT secret, ceil(extract(epoch FROM expires_at - now()))::bigint"
+		" FROM dmr_session_open($1, $2::int)", 2},
+	[STMT_SESSION_END] = {"SELECT dmr_session_end($1)", 1},
+	[STMT_WHOAMI] = {
+		"SELECT role, name, array_to_json(services)::text, dmr_utc_text(session_expires_at)"
+		" FROM dmr_whoami($1)", 1},
 };

@@ -45,6 +45,8 @@ struct http_server {
 	struct workpool *uploads;  /* the handlers of requests carrying photos, at a lower priority */
 	struct mount_stats *stats; /* one per mount, in the order of mounts */
 	bool access_log;
+	char origin[256];    /* DMR_PUBLIC_URL's origin, "" when the Host header names it */
+	bool secure_cookies; /* the session cookie is Secure */
 	atomic_int in_flight;
 };
 
@@ -76,6 +78,7 @@ struct exchange {
 	bool upload; /* the body may carry photos: the handler runs on an upload worker */
 	struct buf body;
 	bool too_large;
+	bool clear_cookie; /* the answer clears the session cookie: its value is malformed */
 	atomic_bool answered; /* res is ready: the handler has run */
 	struct http_response res;
 	struct workpool_job job;
@@ -154,16 +157,57 @@ void http_respond_text(struct http_response *res, int status, const char *conten
 	set_body(res, copy ? status : 500, content_type, copy, copy ? len : 0);
 }
 
+/*
+ * The credential of a request: the bearer token of its Authorization header, else the value
+ * of its session cookie; NULL when neither. *from_cookie tells which.
+ */
+static const char *credential_of(struct MHD_Connection *conn, bool *from_cookie)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	const char *cookie;
+
+	*from_cookie = false;
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+		auth += 7;
+		auth += strspn(auth, " ");
+		if (*auth)
+			return auth;
+	}
+	cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
+	if (!cookie || !*cookie)
+		return NULL;
+	*from_cookie = true;
+	return cookie;
+}
+
 const char *http_bearer_token(const struct http_request *req)
 {
-	const char *auth = http_header(req, "Authorization");
+	bool from_cookie;
 
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
-		return NULL;
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	return *auth ? auth : NULL;
+	return credential_of(req->connection, &from_cookie);
+}
+
+bool http_credential_from_cookie(const struct http_request *req)
+{
+	bool from_cookie;
+
+	credential_of(req->connection, &from_cookie);
+	return from_cookie;
+}
+
+bool http_set_session_cookie(struct http_response *res, const char *value, long long max_age,
+			     bool secure)
+{
+	char cookie[HTTP_TOKEN_MAX + 128];
+
+	if (strlen(value) > HTTP_TOKEN_MAX || value[strcspn(value, " \t;,\"\\")]) {
+		log_error("http: a session cookie's value refused");
+		res->header_refused = true;
+		return false;
+	}
+	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+		 HTTP_SESSION_COOKIE, value, max_age, secure ? "; Secure" : "");
+	return http_add_header(res, "Set-Cookie", cookie);
 }
 
 void http_respond_error(struct http_response *res, const struct dmr_error *err)
@@ -352,6 +396,8 @@ static enum MHD_Result send_error(struct http_server *s, struct MHD_Connection *
 
 	if (err->http_status == 405)
 		http_add_header(&res, "Allow", ex->match.allow);
+	if (ex->clear_cookie)
+		http_set_session_cookie(&res, "", 0, s->secure_cookies);
 	ex->mount->render_error(s->app, &req, &res, err);
 	return send_response(conn, ex, &res);
 }
@@ -438,19 +484,59 @@ static bool carries_photos(struct MHD_Connection *conn, const struct http_route 
 	return route->upload && type && strncasecmp(type, "application/json", 16) != 0;
 }
 
-/*
- * A bearer token that is not printable ASCII cannot be any token of ours: it is refused like
- * an unknown one, before any handler would hand its bytes to the database.
- */
-static bool bearer_malformed(struct MHD_Connection *conn)
+/* GET, HEAD and OPTIONS change nothing, whoever makes a browser send them. */
+static bool method_safe(const char *method)
 {
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	       strcmp(method, "OPTIONS") == 0;
+}
 
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+/*
+ * Whether the request comes from the service's own pages: its Origin is DMR_PUBLIC_URL's, or
+ * when that is not set, http:// and the request's Host.
+ */
+static bool from_own_origin(const struct http_server *s, struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+
+	if (!origin)
 		return false;
-	auth += 7;
-	auth += strspn(auth, " ");
-	return *auth && !text_token_valid(auth, HTTP_TOKEN_MAX);
+	if (s->origin[0])
+		return strcasecmp(origin, s->origin) == 0;
+	return host && strncasecmp(origin, "http://", 7) == 0 && strcasecmp(origin + 7, host) == 0;
+}
+
+bool http_from_own_origin(const struct http_request *req)
+{
+	return from_own_origin(req->server, req->connection);
+}
+
+/*
+ * A credential that is not printable ASCII cannot be any token of ours: it is refused like an
+ * unknown one (and a malformed cookie cleared), before any handler would hand its bytes to the
+ * database. A browser sends the session cookie with every request to the service, even one
+ * that another site's page makes it send: a write with the cookie must come from the
+ * service's own pages.
+ */
+static bool credential_refused(const struct http_server *s, struct MHD_Connection *conn,
+			       const char *method, struct exchange *ex, struct dmr_error *err)
+{
+	bool from_cookie;
+	const char *credential = credential_of(conn, &from_cookie);
+
+	if (credential && !text_token_valid(credential, HTTP_TOKEN_MAX)) {
+		ex->clear_cookie = from_cookie;
+		dmr_fail(err, "unauthorized", NULL, "this token is unknown, expired or revoked");
+		return true;
+	}
+	if (from_cookie && !method_safe(method) && !from_own_origin(s, conn)) {
+		dmr_fail(err, "forbidden", NULL,
+			 "a write with a session must come from this service's pages (its Origin"
+			 " header)");
+		return true;
+	}
+	return false;
 }
 
 /* The door of a path: the longest prefix that is the path or ends where a segment does. */
@@ -484,6 +570,7 @@ static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn,
 			     const char *method, struct exchange *ex)
 {
 	struct route_match *m = &ex->match;
+	struct dmr_error err;
 
 	ex->mount = mount_of(s, url);
 	while (s->mounts[ex->mount_index] != ex->mount)
@@ -497,9 +584,8 @@ static enum MHD_Result begin(struct http_server *s, struct MHD_Connection *conn,
 	if (m->outcome == ROUTE_NO_METHOD)
 		return refuse(s, conn, url, method, ex, "method_not_allowed",
 			      "this resource does not take that method");
-	if (bearer_malformed(conn))
-		return refuse(s, conn, url, method, ex, "unauthorized",
-			      "this token is unknown, expired or revoked");
+	if (credential_refused(s, conn, method, ex, &err))
+		return send_error(s, conn, url, method, ex, &err);
 	ex->upload = carries_photos(conn, m->route);
 	ex->max_body = ex->upload	     ? s->max_upload
 		       : ex->mount->max_body ? ex->mount->max_body
@@ -682,6 +768,8 @@ struct http_server *http_server_start(const struct dmr_config *cfg,
 	s->max_body = cfg->max_body;
 	s->max_upload = cfg->max_upload;
 	s->access_log = cfg->access_log;
+	snprintf(s->origin, sizeof s->origin, "%s", cfg->origin);
+	s->secure_cookies = cfg->secure_cookies;
 	if (!resolve_listen(cfg, &addr, err) || !server_prepare(s, cfg, err)) {
 		server_free(s);
 		return NULL;

@@ -101,8 +101,8 @@ struct http_cors {
 
 /*
  * A door: the paths under a prefix, its routes, its error form, its CORS policy and its body
- * limit. The server answers 404, 405, 413 and a malformed token's 401 with the door's
- * renderer, before any handler runs.
+ * limit. The server answers 404, 405, 413, a malformed token's 401 and a cross-origin
+ * write's 403 with the door's renderer, before any handler runs.
  */
 struct http_mount {
 	const char *name;   /* in the metrics and the access log */
@@ -121,12 +121,38 @@ const char *http_header(const struct http_request *req, const char *name);
 /* The longest bearer token a request may carry. */
 #define HTTP_TOKEN_MAX 512
 
+/* The cookie that holds a staff session of the web pages (web/session.c). */
+#define HTTP_SESSION_COOKIE "dmr_session"
+
 /*
- * The token of "Authorization: Bearer <token>", or NULL. The server answers 401 itself to a
- * request whose bearer token is not 1 to HTTP_TOKEN_MAX printable ASCII characters, so a
- * handler only ever sees a well-formed one.
+ * The request's credential: the token of "Authorization: Bearer <token>", else the value of
+ * the session cookie, else NULL. A handler treats both alike: a session stands for the token
+ * it was opened with. The server answers 401 itself to a request whose credential is not 1
+ * to HTTP_TOKEN_MAX printable ASCII characters (clearing a malformed cookie), and 403 to a
+ * write whose credential is the cookie and whose Origin is not the service's own
+ * (DMR_PUBLIC_URL's origin, or http:// and the request's Host when that is not set), so that
+ * another site's page cannot make a browser write with its session. A handler only ever sees
+ * a well-formed credential.
  */
 const char *http_bearer_token(const struct http_request *req);
+
+/* Whether http_bearer_token's credential is the session cookie's. */
+bool http_credential_from_cookie(const struct http_request *req);
+
+/*
+ * Whether the request comes from the service's own pages: its Origin header is the
+ * service's origin (see http_bearer_token). The pages that open and end sessions check it
+ * for every POST, cookie or not.
+ */
+bool http_from_own_origin(const struct http_request *req);
+
+/*
+ * Sets the session cookie to value for max_age seconds (Path=/, HttpOnly, SameSite=Strict,
+ * and Secure when secure is set); "" and 0 clear it. False, and the answer becomes a 500,
+ * for a value that cannot be a cookie's.
+ */
+bool http_set_session_cookie(struct http_response *res, const char *value, long long max_age,
+			     bool secure);
 
 /*
  * Adds a response header, of any length and number. False, and the answer becomes a 500,

@@ -1,5 +1,4 @@
 #include <stdio.h>
-#include <string.h>
 
 #include "web/static.h"
 #include "web/web.h"
@@ -20,31 +19,18 @@ bool web_map_ready(const struct dmr_app *a)
 	return true;
 }
 
-/* The origin, scheme://host[:port], of a URL that base/config.c checked. */
-static void url_origin(const char *url, char *out, size_t size)
-{
-	const char *host = strstr(url, "://") + 3;
-	int len = (int)(host - url) + (int)strcspn(host, "/?#");
-
-	snprintf(out, size, "%.*s", len, url);
-}
-
 /*
  * The page runs only this server's scripts and talks only to it, so that a value that got
  * into the page could neither run nor send anything elsewhere. MapLibre's worker is a module
  * of /static; a tile is read as data, an image as a blob. An outside basemap's style names
  * its own tiles, sprites and fonts on hosts of its own: with one, https is allowed too.
  */
-static void map_policy(const char *basemap, char *out, size_t size)
+static void map_policy(const struct dmr_config *cfg, char *out, size_t size)
 {
-	char outside[2100] = "";
+	char outside[300] = "";
 
-	if (basemap) {
-		char origin[2048];
-
-		url_origin(basemap, origin, sizeof origin);
-		snprintf(outside, sizeof outside, " https: %s", origin);
-	}
+	if (cfg->basemap_style)
+		snprintf(outside, sizeof outside, " https: %s", cfg->basemap_origin);
 	snprintf(out, size,
 		 "default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'; "
 		 "img-src 'self' data: blob:%s; connect-src 'self'%s; object-src 'none'; "
@@ -56,7 +42,7 @@ static bool map_page(void *app, const struct http_request *req, struct http_resp
 		     struct dmr_error *err)
 {
 	struct dmr_app *a = app;
-	char policy[4608];
+	char policy[1024];
 
 	(void)req;
 	if (!web_map_ready(a))
@@ -66,7 +52,7 @@ static bool map_page(void *app, const struct http_request *req, struct http_resp
 				  "Les bibliothèques de la carte (MapLibre GL JS) ne sont pas "
 				  "installées sur ce serveur : son administrateur doit les installer."),
 			err);
-	map_policy(a->cfg->basemap_style, policy, sizeof policy);
+	map_policy(a->cfg, policy, sizeof policy);
 	if (!web_respond_page(a, res, 200, "carte",
 			      json_pack("{s:s?}", "basemap_style", a->cfg->basemap_style), err))
 		return false;

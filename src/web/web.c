@@ -29,6 +29,11 @@ static void error_words(int status, const char **title, const char **message)
 		*title = "Lien non valable";
 		*message = "Cette adresse ne mène à rien : vérifiez que le lien est complet.";
 		break;
+	case 403:
+		*title = "Demande refusée";
+		*message = "Cette demande n'est pas permise. Si elle vient d'une page de Dans ma "
+			   "rue, rechargez cette page et recommencez.";
+		break;
 	case 410:
 		*title = "Lien expiré";
 		*message = "Ce lien a expiré ou ne sert plus. Vous pouvez refaire la demande.";

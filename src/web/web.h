@@ -9,6 +9,9 @@
  *   unsubscribe. A GET only shows a page with a button; the POST of that button (or a mail
  *   client's one-click POST, RFC 8058) acts, so that a link checker fetching the link changes
  *   nothing.
+ * - The staff's sign-in and sign-out (session.c): /connexion takes a staff token once and
+ *   sets the session cookie, /deconnexion ends the session; both take their forms from the
+ *   service's own pages only.
  * - The map /carte (map.c): a page whose script (web/carte.js) draws the reports with
  *   MapLibre GL JS, which the static files hold under WEB_MAP_LIBRARY_DIR once the front-end
  *   libraries are installed (docs/web.md). Without them the page is a 503 that says so.
@@ -31,7 +34,11 @@ extern const struct http_mount map_mount;
 /* Whether the static files hold MapLibre, without which the map cannot be drawn. */
 bool web_map_ready(const struct dmr_app *a);
 
-/* How every page door prints an error: a page with a title and a sentence, by status. */
+/* The doors of the staff's sessions: /connexion and /deconnexion, as /email. */
+extern const struct http_mount web_signin_mount;
+extern const struct http_mount web_signout_mount;
+
+/* The error form of the pages: a French page saying what went wrong, by status. */
 void web_render_error(void *app, const struct http_request *req, struct http_response *res,
 		      const struct dmr_error *err);
 

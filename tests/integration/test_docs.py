@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 DOORS = [("src", "api", "ops.c"), ("src", "api", "media.c"), ("src", "api", "v1", "routes.c"),
-         ("src", "web", "web.c"), ("src", "web", "map.c")]
+         ("src", "web", "web.c"), ("src", "web", "session.c"), ("src", "web", "map.c")]
 
 
 def served_routes():

@@ -55,7 +55,7 @@ def test_the_histogram_is_cumulative_and_ends_with_its_count(client):
 def test_the_metrics_request_itself_is_in_flight(client):
     text = metrics(client)
     assert metric(text, "dmr_http_requests_in_flight", door="root") >= 1
-    for door in ("media", "v1", "web", "static"):
+    for door in ("media", "v1", "web", "signin", "signout", "static"):
         assert metric(text, "dmr_http_requests_in_flight", door=door) >= 0
 
 

@@ -42,9 +42,48 @@ static void test_listen(void)
 	ok(!config_parse_listen("h:70000", host, sizeof host, &port), "a port over 65535 is refused");
 }
 
+/* The origin a URL gives, or "refused". */
+static const char *origin(const char *url, size_t size)
+{
+	static char out[64];
+
+	return config_origin_of(url, out, size) ? out : "refused";
+}
+
+static void test_origin(void)
+{
+	ok(strcmp(origin("https://dansmarue.test", 64), "https://dansmarue.test") == 0,
+	   "an https URL is its origin");
+	ok(strcmp(origin("HTTPS://DansMaRue.Paris.FR/carte?x=1#y", 64),
+		  "https://dansmarue.paris.fr") == 0,
+	   "the scheme and host in lower case, without path, query or fragment");
+	ok(strcmp(origin("http://127.0.0.1:8080/", 64), "http://127.0.0.1:8080") == 0,
+	   "a port is kept");
+	ok(strcmp(origin("https://x.test:443/a", 64), "https://x.test") == 0 &&
+		   strcmp(origin("http://x.test:80", 64), "http://x.test") == 0,
+	   "the default port is dropped, as a browser's Origin does");
+	ok(strcmp(origin("http://x.test:443", 64), "http://x.test:443") == 0 &&
+		   strcmp(origin("https://x.test:8443", 64), "https://x.test:8443") == 0,
+	   "another scheme's default port is kept");
+	ok(strcmp(origin("http://[::1]:8080", 64), "http://[::1]:8080") == 0,
+	   "an IPv6 address is kept in brackets");
+	ok(strcmp(origin("ftp://x.test", 64), "refused") == 0 &&
+		   strcmp(origin("x.test", 64), "refused") == 0,
+	   "only http and https URLs have an origin");
+	ok(strcmp(origin("https://", 64), "refused") == 0 &&
+		   strcmp(origin("https:///carte", 64), "refused") == 0,
+	   "a URL without host is refused");
+	ok(strcmp(origin("https://user@x.test", 64), "refused") == 0,
+	   "a URL with user information is refused");
+	ok(strcmp(origin("https://dansmarue.test", 22), "refused") == 0 &&
+		   strcmp(origin("https://dansmarue.test", 23), "https://dansmarue.test") == 0,
+	   "an origin longer than its room is refused, one that fits is given");
+}
+
 int main(void)
 {
 	test_numbers();
 	test_listen();
+	test_origin();
 	return tap_done();
 }

@@ -191,6 +191,7 @@ static const struct http_route routes[] = {
 	{"PUT", "/api/v1/reports/{}/photos/{}", api_v1_put_photo, true},
 	{"DELETE", "/api/v1/reports/{}/photos/{}", api_v1_delete_photo, false},
 	{"GET", "/api/v1/queue", api_v1_queue, false},
+	{"GET", "/api/v1/session", api_v1_session, false},
 	{"GET", "/api/v1/events/stream", api_v1_event_stream, false},
 	{"GET", "/api/v1/stats", api_v1_stats, false},
 	{"GET", "/api/v1/outbox", api_v1_outbox, false},

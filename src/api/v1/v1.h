@@ -61,6 +61,10 @@ bool api_v1_reverse_geocode(void *app, const struct http_request *req,
 bool api_v1_search_addresses(void *app, const struct http_request *req,
 		struct http_response *res, struct dmr_error *err);
 
+/* Who the caller is: its token's role, name and services, its session's end (api/v1/session.c). */
+bool api_v1_session(void *app, const struct http_request *req, struct http_response *res,
+		struct dmr_error *err);
+
 /* The live event stream, Server-Sent Events (api/v1/stream.c). */
 bool api_v1_event_stream(void *app, const struct http_request *req, struct http_response *res,
 		struct dmr_error *err);
