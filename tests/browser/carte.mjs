@@ -254,7 +254,8 @@ const scenarios = {
 		return out;
 	},
 
-	// Live: a report created, then moved, elsewhere shows on the staff's map without reload.
+	// Live: a report created, then moved by an agent (`mover`, a token), shows on the staff's
+	// map without reload.
 	async live(page) {
 		const at = input.at;
 		await signIn(page);
@@ -267,11 +268,15 @@ const scenarios = {
 		const created = await api.post('/api/v1/reports', { data: { category_id:
 			input.category_id, lat: at.lat, lon: at.lon } });
 		const report = await created.json();
+		if (created.status() !== 201)
+			throw new Error(`creating a report: HTTP ${created.status()} ${JSON.stringify(report)}`);
 		const appeared = await shown(page, { has: report.id });
 		await shot(page, 'created');
 		const moved = await api.post(`/api/v1/reports/${report.id}/transitions`, {
-			headers: { Authorization: `Bearer ${input.token}` },
+			headers: { Authorization: `Bearer ${input.mover}` },
 			data: { to: 'acknowledged' } });
+		if (moved.status() !== 200)
+			throw new Error(`moving the report: HTTP ${moved.status()} ${await moved.text()}`);
 		const after = await shown(page, { status: { id: report.id, to: 'acknowledged' } });
 		await api.dispose();
 		return { id: report.id, created_status: created.status(), moved_status: moved.status(),

@@ -31,6 +31,8 @@ def test_the_page_is_french_html_under_a_strict_policy(client):
     assert "connect-src 'self';" in policy and "frame-ancestors 'none'" in policy, policy
     assert "https:" not in policy and "unsafe" not in policy, policy
     assert r.headers["Cache-Control"] == "no-store", r
+    # Its sign-out form must carry its origin: under no-referrer a browser sends Origin: null.
+    assert r.headers["Referrer-Policy"] == "same-origin", r
     head = client.request("HEAD", "/carte")
     assert head.status == 200 and head.raw == b"", head
 
@@ -115,8 +117,10 @@ def share_without_maplibre(tmp_path):
 
 def test_without_maplibre_the_page_says_so(nodes, share_without_maplibre):
     node = nodes(DMR_SHARE_DIR=str(share_without_maplibre))
-    assert "the map /carte answers 503" in node.tail() and "docs/web.md" in node.tail(), \
-        node.tail()
+    # dmrd says it once it serves, which may be just after its first answer.
+    line = harness.wait_until("the log line of the missing MapLibre", lambda: next(
+        (l for l in node.tail().splitlines() if "the map /carte answers 503" in l), None))
+    assert "web/vendor/maplibre-gl/ lacks MapLibre GL JS" in line and "docs/web.md" in line
     r = node.client().get("/carte")
     assert r.status == 503 and r.headers["Content-Type"].startswith("text/html"), r
     html = r.raw.decode("utf-8")

@@ -27,14 +27,28 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser(dmrd):
+def site(dmrd, tmp_path_factory):
+    """A dmrd that the browser reaches at the address it serves: without DMR_PUBLIC_URL, the
+    Host of a request names the service, so the sign-in form's Origin is its own (the suite's
+    dmrd answers for https://dansmarue.test and refuses it)."""
+    server = harness.Dmrd(tmp_path_factory.mktemp("site") / "dmrd.log", {"DMR_PUBLIC_URL": ""})
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.terminate()
+        server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
     """browser(scenario, **input): what the scenario saw, as a dict."""
     shutil.rmtree(SHOTS, ignore_errors=True)
     os.makedirs(SHOTS)
     harness.SCREENSHOT_DIRS.add(SHOTS)
 
     def run(scenario, **given):
-        given.update(base=f"http://127.0.0.1:{dmrd.port}", out=SHOTS)
+        given.update(base=f"http://127.0.0.1:{site.port}", out=SHOTS)
         p = subprocess.run(["node", SCRIPT, scenario], input=json.dumps(given), cwd=ROOT,
                            capture_output=True, text=True, timeout=240)
         if p.returncode != 0:
@@ -171,8 +185,8 @@ def test_axe_finds_no_serious_violation(browser, token, report):
 
 def test_reports_appear_and_move_live(browser, token, cat_a, arrondissements):
     lat, lon, _ = arrondissements.random_spot(random.Random())
-    seen = browser("live", token=token("supervisor"), category_id=cat_a["id"],
-                   at={"lat": lat, "lon": lon})
+    seen = browser("live", token=token("supervisor"), mover=token("agent", cat_a["service"]),
+                   category_id=cat_a["id"], at={"lat": lat, "lon": lon})
     assert seen["created_status"] == 201 and seen["moved_status"] == 200, seen
     assert seen["appeared"]["status"] == "new", seen
     assert seen["after"]["status"] == "acknowledged", seen
