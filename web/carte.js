@@ -29,8 +29,8 @@ const ROLES = { agent: 'agent', contractor: 'prestataire', supervisor: 'supervis
 const EXPORT_ROLES = ['supervisor', 'admin'];
 // The choropleth's classes, lightest first (ColorBrewer Blues, 5 classes).
 const SHADES = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'];
-// How often the public map asks again (the live stream is for the staff).
-const PUBLIC_REFRESH_MS = 60000;
+// How often the map asks again without the live stream (the stream is the staff's).
+const POLL_MS = 60000;
 const LIVE_DEBOUNCE_MS = 1500;
 
 const $ = (id) => document.getElementById(id);
@@ -454,13 +454,12 @@ async function loadStats() {
 
 // ------------------------------------------------------------------ choropleth
 
+// Up to five classes of equal width from 0 to the largest value; one when all are 0.
 function classes(values) {
 	const max = Math.max(0, ...values);
-	if (max === 0)
-		return [];
 	const step = Math.max(1, Math.ceil(max / SHADES.length));
-	return SHADES.map((color, i) => ({ color, from: i * step + (i ? 1 : 0),
-		to: (i + 1) * step })).filter((c) => c.from <= max);
+	return SHADES.map((color, i) => ({ color, from: i ? i * step + 1 : 0,
+		to: max ? (i + 1) * step : 0 })).filter((c) => c.from <= max);
 }
 
 function shade() {
@@ -484,7 +483,7 @@ function shade() {
 		const li = document.createElement('li');
 		const swatch = cell('span', '', { class: 'swatch' });
 		swatch.style.background = b.color;
-		li.append(swatch, `${b.from} à ${b.to}`);
+		li.append(swatch, b.from === b.to ? `${b.from}` : `${b.from} à ${b.to}`);
 		return li;
 	}));
 }
@@ -590,14 +589,21 @@ function refreshSoon(delay) {
 	}, delay);
 }
 
-// The staff's stream says when a report is created or moves; the public map asks again now
-// and then.
+// The map asks again now and then: the public's way, and the staff's when the stream is not
+// theirs (an admin's) or has ended.
+let polling = null;
+
+function poll() {
+	polling = polling || setInterval(() => {
+		if (document.visibilityState === 'visible')
+			refreshSoon(0);
+	}, POLL_MS);
+}
+
+// The staff's stream says when a report is created or moves.
 function startLive() {
 	if (!state.staff) {
-		setInterval(() => {
-			if (document.visibilityState === 'visible')
-				refreshSoon(0);
-		}, PUBLIC_REFRESH_MS);
+		poll();
 		return;
 	}
 	const source = new EventSource(`${API}/events/stream`);
@@ -607,8 +613,10 @@ function startLive() {
 		refreshSoon(LIVE_DEBOUNCE_MS);
 	});
 	source.addEventListener('error', () => {
-		if (source.readyState === EventSource.CLOSED)
-			$('direct').textContent = 'Mises à jour en direct interrompues : rechargez la page.';
+		if (source.readyState !== EventSource.CLOSED)
+			return;
+		$('direct').textContent = 'Pas de suivi en direct : la carte se met à jour chaque minute.';
+		poll();
 	});
 }
 

@@ -121,7 +121,14 @@ const scenarios = {
 		await shot(page, 'equipe');
 		const cookies = (await page.context().cookies()).map((c) => ({ name: c.name,
 			httpOnly: c.httpOnly, sameSite: c.sameSite }));
-		return { before, after, cookies };
+		await Promise.all([page.waitForURL(/\/connexion/, { timeout: WAIT_MS }),
+			page.locator('#deconnexion button').click()]);
+		await page.goto(mapUrl());
+		await page.waitForFunction(() => window.carte && window.carte.state.shown, null,
+			{ timeout: WAIT_MS });
+		const out = { connexion: await visible('connexion'), export: await visible('export'),
+			staff: await page.evaluate(() => window.carte.state.staff) };
+		return { before, after, cookies, signed_out: out };
 	},
 
 	// Clusters over Paris, a click on one zooms in; zoomed on the report, its point.
@@ -229,13 +236,19 @@ const scenarios = {
 			[...tr.querySelectorAll('td')].map((td) => [td.dataset.col,
 				td.dataset.value === '' ? null : Number(td.dataset.value)])),
 			text: tr.innerText })), id);
-		const out = { service: await table('par-service'),
-			arrondissement: await table('par-arrondissement'),
-			shading: await page.evaluate(() => window.carte.map.getPaintProperty(
+		const shading = async () => ({
+			color: await page.evaluate(() => window.carte.map.getPaintProperty(
 				'arrondissements-teinte', 'fill-color')),
-			legend: await page.locator('#legende-teinte li').allInnerTexts() };
+			legend: await page.locator('#legende-teinte li').allInnerTexts(),
+			url: page.url() });
+		const out = { service: await table('par-service'),
+			arrondissement: await table('par-arrondissement'), open: await shading() };
 		await page.locator('#tableau').scrollIntoViewIfNeeded();
 		await shot(page, 'tableau');
+		await page.locator('#t-overdue').check();
+		out.overdue = await shading();
+		await page.locator('#t-none').check();
+		out.none = await shading();
 		return out;
 	},
 

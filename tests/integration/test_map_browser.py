@@ -21,6 +21,8 @@ from harness import API
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "tests", "browser", "carte.mjs")
 SHOTS = os.path.join(harness.env("DMR_BUILD_DIR"), "browser-screenshots")
+# The shades of the arrondissements, lightest first (web/carte.js).
+SHADES = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 
 
 pytestmark = pytest.mark.browser
@@ -94,6 +96,8 @@ def test_sign_in_through_connexion_shows_the_staff_panels(browser, token):
     assert after["export_href"] == f"{API}/reports.csv?status=open", seen
     cookie = [c for c in seen["cookies"] if c["name"] == "dmr_session"]
     assert cookie and cookie[0]["httpOnly"] and cookie[0]["sameSite"] == "Strict", seen
+    # "Déconnexion" ends the session: the map is the public's again.
+    assert seen["signed_out"] == {"connexion": True, "export": False, "staff": None}, seen
 
 
 def test_clusters_over_paris_then_the_report_at_its_position(browser, client, report):
@@ -172,8 +176,21 @@ def test_the_dashboard_matches_the_statistics(browser, client, report, filters):
         assert row["text"].startswith(names[row["key"]]), row
     for row in seen["arrondissement"]:
         assert row["text"].startswith("1er" if row["key"] == "1" else f"{row['key']}e"), row
-    # The arrondissements are shaded by their open reports, with a legend.
-    assert seen["shading"][0] == "match" and seen["legend"], seen
+    # The arrondissements are shaded by their open reports, or their overdue ones (kept in the
+    # URL), or not at all; each shade has its line in the legend.
+    by_arr = {r["arrondissement"]: r for r in stats(client, "arrondissement", **filters)}
+    for kind in ("open", "overdue"):
+        color, legend = seen[kind]["color"], seen[kind]["legend"]
+        assert color[0] == "match" and 1 <= len(legend) <= len(SHADES), seen[kind]
+        shaded = dict(zip(color[2:-1:2], color[3:-1:2]))
+        assert set(shaded) == set(by_arr), (shaded, by_arr)
+        # The lightest shade is for the fewest, the last of the legend for the most.
+        order = sorted(by_arr, key=lambda a: by_arr[a][kind])
+        ranks = [SHADES.index(shaded[a]) for a in order]
+        assert ranks == sorted(ranks) and ranks[-1] == len(legend) - 1, (kind, shaded, legend)
+    assert "teinte=overdue" in seen["overdue"]["url"], seen["overdue"]
+    assert seen["none"]["color"] == "#ffffff" and seen["none"]["legend"] == [], seen["none"]
+    assert "teinte=none" in seen["none"]["url"], seen["none"]
 
 
 def test_axe_finds_no_serious_violation(browser, token, report):
