@@ -39,23 +39,23 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The layer "reports": one point per report, at its pixel ($15, $16: the tile's corner in
--- world units; $17: pixels per unit), with its public fields. The box $14 (lon/lat) holds
--- the tile: the spatial index finds the reports of a small tile, closed ones included, in
--- fewer rows than the date they closed would.
-CREATE OR REPLACE FUNCTION dmr_tile_points_sql(p_clause text) RETURNS text
+-- world units; $17: pixels per unit), with its public fields. The tile's reports are found
+-- by id first, from the indexes alone, then read. Outside the default view, the box $14
+-- (lon/lat) that holds the tile lets the spatial index find the closed reports of the tile.
+CREATE OR REPLACE FUNCTION dmr_tile_points_sql(p_clause text, p_default boolean) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('SELECT ST_AsMVT(t, ''reports'', 4096, ''geom'', ''fid'') FROM ('
-                  ' SELECT k.id AS fid, dmr_tile_pixel(k.web_x, k.web_y, $15, $16, $17) AS geom,'
-                  '  k.id, k.number, k.status, k.top_category, k.category, s.code AS service,'
-                  '  k.priority, k.overdue, dmr_utc_text(k.created_at) AS created_at,'
-                  '  k.followers'
-                  ' FROM (%s) k JOIN service s ON s.id = k.service_id) t',
-                  dmr_tile_live_sql(p_clause,
-                      'r.id, r.number, r.status, c.parent_id AS top_category,'
-                      ' r.category_id AS category, r.service_id, r.priority,'
-                      ' r.status = ANY ($9) AND r.expected_at < now() AS overdue,'
-                      ' r.created_at, r.followers, r.web_x, r.web_y',
-                      ' AND r.point && $14', false))
+                  ' SELECT r.id AS fid, dmr_tile_pixel(r.web_x, r.web_y, $15, $16, $17) AS geom,'
+                  '  r.id, r.number, r.status, c.parent_id AS top_category,'
+                  '  r.category_id AS category, s.code AS service, r.priority,'
+                  '  r.status = ANY ($9) AND r.expected_at < now() AS overdue,'
+                  '  dmr_utc_text(r.created_at) AS created_at, r.followers'
+                  ' FROM (%s) k JOIN report r ON r.id = k.id'
+                  ' JOIN category c ON c.id = r.category_id'
+                  ' JOIN service s ON s.id = r.service_id) t',
+                  dmr_tile_live_sql(p_clause, 'r.id',
+                                    CASE WHEN p_default THEN '' ELSE ' AND r.point && $14' END,
+                                    p_default))
 $$;
 
 -- The layer "clusters": one point per cell of 2^$18 units that holds reports, at their mean
@@ -101,7 +101,7 @@ DECLARE
     y0 bigint := p_y * size;
     tile bytea;
 BEGIN
-    EXECUTE CASE WHEN points THEN dmr_tile_points_sql(f.clause)
+    EXECUTE CASE WHEN points THEN dmr_tile_points_sql(f.clause, default_view)
                  ELSE dmr_tile_clusters_sql(f.clause, default_view) END
     INTO tile
     USING f.statuses, f.service_id, f.sector_id, f.categories, p_arrondissement, f.since_at,
