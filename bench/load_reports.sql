@@ -14,8 +14,9 @@
 -- Transferred reports stay in their service's queue (no contractor is chosen for them).
 -- Priority 1 for 3 %, 2 for 12 %, 3 for the rest. expected_at is created_at plus the
 -- category's delay (dmr_category_sla), as the report_deadline trigger would set it;
--- acknowledged_at, scheduled_for, resolved_at and reject_reason are set for the statuses
--- that have them. The report_created trigger writes each report's creation event (with the
+-- acknowledged_at, scheduled_for, resolved_at, closed_at (when it left the open statuses: the
+-- map's default view keeps the reports closed in the last 30 days) and reject_reason are set
+-- for the statuses that have them. The report_created trigger writes each report's creation event (with the
 -- status loaded). The reports that the creation steps stored through dmrd get a place in the
 -- lifecycle the same way (their creation date too).
 SET client_min_messages = warning;
@@ -46,6 +47,8 @@ SELECT g, created_at, status,
            AS scheduled_for,
        CASE WHEN status IN ('resolved', 'archived')
             THEN created_at + closed_days * interval '1 day' END AS resolved_at,
+       CASE WHEN status IN ('resolved', 'rejected', 'archived')
+            THEN created_at + closed_days * interval '1 day' END AS closed_at,
        CASE WHEN status = 'rejected'
             THEN (ARRAY['not_found', 'private_property', 'other_body', 'already_done',
                         'unusable'])[1 + floor(later * 5)::int] END AS reject_reason
@@ -76,14 +79,14 @@ FROM (
 INSERT INTO report (number, category_id, service_id, sector_id, arrondissement, status,
                     priority, description, point, channel, created_at, routing_rule,
                     routing_distance_m, expected_at, acknowledged_at, scheduled_for,
-                    resolved_at, reject_reason)
+                    resolved_at, closed_at, reject_reason)
 SELECT 'B2026A' || lpad(l.g::text, 7, '0'), p.cat, p.service_id, p.sector_id, p.arr, l.status,
        l.priority, 'bench-sql',
        ST_SetSRID(ST_MakePoint(
            p.lon + (2 * random() - 1) * :jitter_m / (111320.0 * cos(radians(p.lat))),
            p.lat + (2 * random() - 1) * :jitter_m / 111320.0), 4326),
        'B', l.created_at, p.rule, p.distance_m, l.created_at + p.sla, l.acknowledged_at,
-       l.scheduled_for, l.resolved_at, l.reject_reason
+       l.scheduled_for, l.resolved_at, l.closed_at, l.reject_reason
 FROM bench_life l
 JOIN bench_route p ON p.i = 1 + l.g % :npoints
 WHERE l.g <= :missing;
@@ -94,7 +97,7 @@ UPDATE report r
 SET created_at = l.created_at, status = l.status, priority = l.priority,
     expected_at = l.created_at + dmr_category_sla(r.category_id),
     acknowledged_at = l.acknowledged_at, scheduled_for = l.scheduled_for,
-    resolved_at = l.resolved_at, reject_reason = l.reject_reason
+    resolved_at = l.resolved_at, closed_at = l.closed_at, reject_reason = l.reject_reason
 FROM (SELECT id, :missing + row_number() OVER (ORDER BY id) AS g
       FROM report WHERE channel <> 'B') m
 JOIN bench_life l ON l.g = m.g

@@ -108,9 +108,15 @@ BEGIN
         clause := clause || ' AND NOT (r.status = ANY ($9) AND r.expected_at < now())';
     END IF;
     IF p_statuses IS NULL AND p_since IS NULL THEN
-        clause := clause || ' AND (r.status = ANY ($9) OR r.closed_at >= now() - interval ''30 days'')';
+        clause := clause || ' AND (r.status = ANY ($9) OR r.closed_at >= dmr_view_closed_since())';
     END IF;
 END
+$$;
+
+-- The default view keeps the reports closed since then.
+CREATE OR REPLACE FUNCTION dmr_view_closed_since() RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT now() - interval '30 days'
 $$;
 
 -- 400 invalid_parameter for the filter p_field.

@@ -9,18 +9,25 @@ CREATE OR REPLACE FUNCTION dmr_tile_points_zoom() RETURNS integer
 LANGUAGE sql IMMUTABLE AS $$ SELECT 15 $$;
 
 -- The SELECT of a report tile's rows: the columns p_columns of the reports (r, with their
--- category c) that the filters' clause keeps and whose position lies in the square
--- [$10, $11) x [$12, $13) (world units) and in the box $14 (lon/lat, for the spatial
--- index). The open reports and the others are two branches, so that the planner reads the
--- open ones from their partial index (report_open_web_idx) and the others by the date they
--- closed or by position, whichever the filters make cheaper.
-CREATE OR REPLACE FUNCTION dmr_tile_live_sql(p_clause text, p_columns text) RETURNS text
+-- category c) that the filters' clause and p_where keep and whose position lies in the
+-- square [$10, $11) x [$12, $13) (world units). The open reports and the others are two
+-- branches, so that the planner reads the open ones from their partial index
+-- (report_open_web_idx) and the others by the date they closed (report_closed_at_idx) or by
+-- position, whichever the filters make cheaper. Both indexes hold every column a cluster
+-- reads: a cluster tile of the default view reads no table page. In the default view
+-- (p_default), the closed branch states what the clause implies there, closed_at since
+-- dmr_view_closed_since(), so that the planner sees it as a range of that index.
+CREATE OR REPLACE FUNCTION dmr_tile_live_sql(p_clause text, p_columns text, p_where text,
+    p_default boolean) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT string_agg(format('SELECT %1$s FROM report r JOIN category c ON c.id = r.category_id'
-                             ' WHERE r.point && $14 AND r.web_x >= $10 AND r.web_x < $11'
-                             ' AND r.web_y >= $12 AND r.web_y < $13 AND %2$s%3$s',
-                             p_columns, branch, p_clause), ' UNION ALL ')
-    FROM unnest(ARRAY['r.status = ANY ($9)', 'NOT r.status = ANY ($9)']) branch
+                             ' WHERE r.web_x >= $10 AND r.web_x < $11'
+                             ' AND r.web_y >= $12 AND r.web_y < $13 AND %2$s%3$s%4$s',
+                             p_columns, branch, p_clause, p_where), ' UNION ALL ')
+    FROM unnest(ARRAY['r.status = ANY ($9)',
+                      'NOT r.status = ANY ($9)'
+                      || CASE WHEN p_default THEN ' AND r.closed_at >= dmr_view_closed_since()'
+                              ELSE '' END]) branch
 $$;
 
 -- The point of tile coordinates at world position (p_x, p_y), in a tile whose corner is at
@@ -32,26 +39,30 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The layer "reports": one point per report, at its pixel ($15, $16: the tile's corner in
--- world units; $17: pixels per unit), with its public fields.
-CREATE OR REPLACE FUNCTION dmr_tile_points_sql(p_clause text) RETURNS text
+-- world units; $17: pixels per unit), with its public fields. The tile's reports are found
+-- by id first, from the indexes alone, then read. Outside the default view, the box $14
+-- (lon/lat) that holds the tile lets the spatial index find the closed reports of the tile.
+CREATE OR REPLACE FUNCTION dmr_tile_points_sql(p_clause text, p_default boolean) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('SELECT ST_AsMVT(t, ''reports'', 4096, ''geom'', ''fid'') FROM ('
-                  ' SELECT k.id AS fid, dmr_tile_pixel(k.web_x, k.web_y, $15, $16, $17) AS geom,'
-                  '  k.id, k.number, k.status, k.top_category, k.category, s.code AS service,'
-                  '  k.priority, k.overdue, dmr_utc_text(k.created_at) AS created_at,'
-                  '  k.followers'
-                  ' FROM (%s) k JOIN service s ON s.id = k.service_id) t',
-                  dmr_tile_live_sql(p_clause,
-                      'r.id, r.number, r.status, c.parent_id AS top_category,'
-                      ' r.category_id AS category, r.service_id, r.priority,'
-                      ' r.status = ANY ($9) AND r.expected_at < now() AS overdue,'
-                      ' r.created_at, r.followers, r.web_x, r.web_y'))
+                  ' SELECT r.id AS fid, dmr_tile_pixel(r.web_x, r.web_y, $15, $16, $17) AS geom,'
+                  '  r.id, r.number, r.status, c.parent_id AS top_category,'
+                  '  r.category_id AS category, s.code AS service, r.priority,'
+                  '  r.status = ANY ($9) AND r.expected_at < now() AS overdue,'
+                  '  dmr_utc_text(r.created_at) AS created_at, r.followers'
+                  ' FROM (%s) k JOIN report r ON r.id = k.id'
+                  ' JOIN category c ON c.id = r.category_id'
+                  ' JOIN service s ON s.id = r.service_id) t',
+                  dmr_tile_live_sql(p_clause, 'r.id',
+                                    CASE WHEN p_default THEN '' ELSE ' AND r.point && $14' END,
+                                    p_default))
 $$;
 
 -- The layer "clusters": one point per cell of 2^$18 units that holds reports, at their mean
 -- position, with how many there are, how many open and overdue, and how many of each top
 -- category (top_<id>).
-CREATE OR REPLACE FUNCTION dmr_tile_clusters_sql(p_clause text) RETURNS text
+CREATE OR REPLACE FUNCTION dmr_tile_clusters_sql(p_clause text, p_default boolean)
+RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT format('SELECT ST_AsMVT(t, ''clusters'', 4096, ''geom'', ''fid'') FROM ('
                   ' SELECT k.cx::bigint * 16777216 + k.cy AS fid,'
@@ -67,7 +78,7 @@ LANGUAGE sql STABLE AS $$
                       'r.web_x >> $18 AS cx, r.web_y >> $18 AS cy, r.web_x, r.web_y,'
                       ' r.status = ANY ($9) AS open,'
                       ' r.status = ANY ($9) AND r.expected_at < now() AS overdue,'
-                      ' c.parent_id AS top'))
+                      ' c.parent_id AS top', '', p_default))
 $$;
 
 -- The report tile z/x/y for the filters (dmr_report_filter's arguments first): from zoom 15
@@ -83,14 +94,15 @@ DECLARE
     f record := dmr_report_filter(p_token, p_statuses, p_service, p_sector, p_category,
                                   p_arrondissement, p_since, p_until, p_overdue, p_priority);
     points boolean := p_z >= dmr_tile_points_zoom();
+    default_view boolean := p_statuses IS NULL AND p_since IS NULL; -- as dmr_report_filter's
     size bigint := 1::bigint << (31 - p_z);
     margin bigint := CASE WHEN points THEN size / 64 ELSE 0 END;
     x0 bigint := p_x * size;
     y0 bigint := p_y * size;
     tile bytea;
 BEGIN
-    EXECUTE CASE WHEN points THEN dmr_tile_points_sql(f.clause)
-                 ELSE dmr_tile_clusters_sql(f.clause) END
+    EXECUTE CASE WHEN points THEN dmr_tile_points_sql(f.clause, default_view)
+                 ELSE dmr_tile_clusters_sql(f.clause, default_view) END
     INTO tile
     USING f.statuses, f.service_id, f.sector_id, f.categories, p_arrondissement, f.since_at,
           f.until_at, p_priority, f.open_statuses,

@@ -11,17 +11,17 @@ ALTER TABLE report
         least(greatest(floor((1 - ln(tan(radians(ST_Y(point))) + 1 / cos(radians(ST_Y(point))))
                                   / pi()) / 2 * 2147483648), 0), 2147483647)::integer) STORED;
 
--- The open reports, for the low zooms' clusters: every column a filter or a cluster reads,
--- so that a tile is an index-only scan of the open reports in its square, whatever the
+-- The open reports: every column a filter or a cluster reads, and the id, so that the
+-- reports of a tile are an index-only scan of the open reports in its square, whatever the
 -- number of closed ones.
 CREATE INDEX report_open_web_idx ON report (web_x, web_y)
-    INCLUDE (category_id, status, expected_at, closed_at, service_id, sector_id,
+    INCLUDE (id, category_id, status, expected_at, closed_at, service_id, sector_id,
              arrondissement, priority, created_at)
     WHERE status IN ('new', 'acknowledged', 'scheduled', 'transferred', 'on_hold');
 
 -- The reports closed lately, the rest of the default view, by the date they closed.
 CREATE INDEX report_closed_at_idx ON report (closed_at)
-    INCLUDE (web_x, web_y, category_id, status, expected_at);
+    INCLUDE (id, web_x, web_y, category_id, status, expected_at);
 
 -- What a cached tile was made from: bumped by every statement that writes reports, or the
 -- reference data (areas, sectors, services) (sql/functions/44_tiles.sql).

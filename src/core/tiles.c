@@ -249,7 +249,7 @@ bool tiles_reports(struct db_pool *pool, struct tile_cache *cache, const struct 
 	if (!ok)
 		return false;
 	etag_of(out, out->data ? out->data : "", out->size);
-	out->staff = f->token != NULL;
+	out->personal = f->token != NULL;
 	return true;
 }
 

@@ -37,7 +37,7 @@ struct tile {
 	char *data;    /* the MVT bytes; NULL when size is 0 (a tile with nothing in it) */
 	size_t size;
 	char etag[24]; /* quoted, for ETag and If-None-Match */
-	bool staff;    /* made for the staff: the caller's own, never for a shared cache */
+	bool personal; /* asked with a token: the caller's own, never for a shared cache */
 };
 
 void tile_free(struct tile *t);

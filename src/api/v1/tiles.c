@@ -47,7 +47,7 @@ bool api_v1_report_tile(void *app, const struct http_request *req, struct http_r
 	    !tiles_reports(a->pool, a->tile_cache, &f, &address, &t, err))
 		return false;
 	http_add_header(res, "Vary", "Authorization, Cookie");
-	respond_tile(req, res, &t, t.staff ? "private, max-age=30" : "public, max-age=30");
+	respond_tile(req, res, &t, t.personal ? "private, max-age=30" : "public, max-age=30");
 	tile_free(&t);
 	return true;
 }
