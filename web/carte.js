@@ -9,11 +9,12 @@ import * as maplibregl from '/static/vendor/maplibre-gl/maplibre-gl.mjs';
 const API = '/api/v1';
 // The report tiles hold single reports from this zoom on, and clusters below it.
 const REPORT_ZOOM = 15;
-const PARIS = { center: [2.3431, 48.8590], zoom: 11.5 };
+// Paris, woods included: the first view, whatever the size of the screen.
+const PARIS = [[2.224, 48.815], [2.470, 48.903]];
 const BOUNDS = [[2.05, 48.70], [2.65, 49.01]];
 const FILTERS = ['status', 'service', 'top_category', 'category', 'arrondissement', 'since',
 	'until', 'overdue'];
-// Open statuses, as the server's report_status says; the others are closed.
+// The statuses in Dans ma rue's words, and their colours on the map.
 const STATUSES = {
 	new: { label: 'Nouveau', color: '#b3124e' },
 	acknowledged: { label: 'À traiter', color: '#c43c00' },
@@ -46,8 +47,6 @@ const state = {
 	shown: null,
 	statsShown: null,
 	categories: new Map(),
-	services: new Map(),
-	report: null,
 };
 
 function filterQuery(extra) {
@@ -146,10 +145,8 @@ async function loadReference() {
 		top.append(new Option(parent.label, String(parent.id)));
 	}
 	const service = $('f-service');
-	for (const s of [...services.services].sort((a, b) => a.name.localeCompare(b.name, 'fr'))) {
-		state.services.set(s.code, s);
+	for (const s of [...services.services].sort((a, b) => a.name.localeCompare(b.name, 'fr')))
 		service.append(new Option(s.name, s.code));
-	}
 	const arr = $('f-arrondissement');
 	for (let n = 1; n <= 20; n++)
 		arr.append(new Option(n === 1 ? '1er' : `${n}e`, String(n)));
@@ -212,8 +209,8 @@ const map = new maplibregl.Map({
 		sources: {},
 		layers: [{ id: 'fond', type: 'background', paint: { 'background-color': '#f4f2ed' } }],
 	},
-	center: PARIS.center,
-	zoom: PARIS.zoom,
+	bounds: PARIS,
+	fitBoundsOptions: { padding: 16 },
 	minZoom: 10,
 	maxZoom: 19,
 	maxBounds: BOUNDS,
@@ -312,8 +309,8 @@ function clusterButton(key, p, lngLat) {
 	return b;
 }
 
-// One button per cluster of the loaded tiles (a tile's buffer repeats its neighbours': one
-// marker per position).
+// One button per cluster of the tiles drawn (a tile the map holds twice gives its clusters
+// twice: one button per position).
 function syncClusters() {
 	const seen = new Map();
 	if (map.getZoom() < REPORT_ZOOM && map.getSource('reports')) {
@@ -443,10 +440,9 @@ async function loadStats() {
 		statsTable('par-arrondissement', 'arrondissement', byArr.rows, arrondissementName);
 		$('tableau-etat').textContent = '';
 	} catch (err) {
+		console.warn('stats', err);
 		state.stats = { service: null, arrondissement: null };
-		$('tableau-etat').textContent = err.status === 401 || err.status === 403
-			? 'Le tableau de bord est réservé aux équipes connectées.'
-			: 'Le tableau de bord ne peut pas être chargé pour le moment.';
+		$('tableau-etat').textContent = 'Le tableau de bord ne peut pas être chargé pour le moment.';
 	}
 	state.statsShown = key;
 	shade();
@@ -506,8 +502,10 @@ function row(dl, term, value) {
 }
 
 let panelOpener = null;
+let panelAsked = 0;
 
 async function openReport(id, opener) {
+	const asked = ++panelAsked;
 	panelOpener = opener || document.activeElement;
 	const panel = $('fiche');
 	const body = $('fiche-contenu');
@@ -520,10 +518,14 @@ async function openReport(id, opener) {
 		[report, events] = await Promise.all([getJson(`${API}/reports/${id}`),
 			getJson(`${API}/reports/${id}/events`)]);
 	} catch (err) {
-		body.replaceChildren(cell('p', 'Ce signalement ne peut pas être affiché.'));
+		console.warn('report', err);
+		if (asked === panelAsked)
+			body.replaceChildren(cell('p', 'Ce signalement ne peut pas être affiché.'));
 		return;
 	}
-	state.report = report;
+	// A later click opened another report meanwhile: that one is shown.
+	if (asked !== panelAsked)
+		return;
 	$('fiche-titre').textContent = `Signalement ${report.number}`;
 	const parts = [];
 	const photo = report.photos.close || report.photos.far;
@@ -545,7 +547,8 @@ async function openReport(id, opener) {
 	row(dl, 'Secteur', report.sector?.name || report.sector?.code);
 	row(dl, 'Créé le', dateFr(report.created_at, true));
 	row(dl, 'Échéance', dateFr(report.expected_at, true));
-	row(dl, 'Suivi par', `${report.followers} personne${report.followers > 1 ? 's' : ''}`);
+	if (report.followers > 0)
+		row(dl, 'Suivi par', `${report.followers} personne${report.followers > 1 ? 's' : ''}`);
 	row(dl, 'Description', report.description);
 	dl.className = 'facts';
 	parts.push(dl);
@@ -571,7 +574,7 @@ async function openReport(id, opener) {
 
 function closeReport() {
 	$('fiche').hidden = true;
-	state.report = null;
+	panelAsked++;
 	if (panelOpener && document.contains(panelOpener))
 		panelOpener.focus();
 }
@@ -580,9 +583,12 @@ function closeReport() {
 
 let refreshTimer = null;
 
+// Once for a burst of events, and at least every `delay` while events keep coming.
 function refreshSoon(delay) {
-	clearTimeout(refreshTimer);
+	if (refreshTimer)
+		return;
 	refreshTimer = setTimeout(() => {
+		refreshTimer = null;
 		state.tilesVersion++;
 		reloadTiles();
 		loadStats();
@@ -667,6 +673,9 @@ async function start() {
 	state.filters = readFiltersFromUrl();
 	await Promise.all([loadReference(), loadSession()]);
 	writeFiltersToForm();
+	// What the form could not take (an unknown service, a list of statuses) is dropped.
+	state.filters = readFiltersFromForm();
+	writeUrl();
 	updateExportLink();
 	await mapLoaded;
 	addLayers();
