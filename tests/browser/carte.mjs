@@ -268,6 +268,17 @@ const scenarios = {
 		return out;
 	},
 
+	// A basemap (DMR_BASEMAP_STYLE): its layers under the map's own, its requests allowed.
+	async basemap(page) {
+		await page.goto(mapUrl());
+		await shown(page, { clusters: true });
+		await shot(page, 'fond');
+		return page.evaluate(() => ({
+			layers: window.carte.map.getStyle().layers.map((l) => l.id),
+			background: window.carte.map.getPaintProperty('fond-de-plan', 'background-color'),
+		}));
+	},
+
 	// Live: a report created, then moved by an agent (`mover`, a token), shows on the staff's
 	// map without reload.
 	async live(page) {

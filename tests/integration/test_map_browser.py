@@ -7,11 +7,13 @@ Screenshots go to <DMR_BUILD_DIR>/browser-screenshots/ (printed at the end of th
 failing scenario shows the browser's console."""
 
 import datetime
+import http.server
 import json
 import os
 import random
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -50,13 +52,19 @@ def browser(site):
     harness.SCREENSHOT_DIRS.add(SHOTS)
 
     def run(scenario, **given):
-        given.update(base=f"http://127.0.0.1:{site.port}", out=SHOTS)
+        given = {"base": f"http://127.0.0.1:{site.port}", "out": SHOTS, **given}
         p = subprocess.run(["node", SCRIPT, scenario], input=json.dumps(given), cwd=ROOT,
                            capture_output=True, text=True, timeout=240)
         if p.returncode != 0:
             pytest.fail(f"browser scenario {scenario} failed (screenshots in {SHOTS}):\n"
                         f"{p.stderr}{p.stdout}", pytrace=False)
-        return json.loads(p.stdout)
+        seen = json.loads(p.stdout)
+        # The page runs under its Content-Security-Policy without a refusal or an uncaught
+        # error.
+        broken = [line for line in seen["console"]
+                  if "Content Security Policy" in line or line.startswith("pageerror")]
+        assert not broken, f"{scenario}: {broken}"
+        return seen
 
     return run
 
@@ -208,3 +216,47 @@ def test_reports_appear_and_move_live(browser, token, cat_a, arrondissements):
     assert seen["appeared"]["status"] == "new", seen
     assert seen["after"]["status"] == "acknowledged", seen
     assert seen["not_reloaded"] is True, seen
+
+
+class StyleServer(http.server.ThreadingHTTPServer):
+    """A basemap's server on a port of 127.0.0.1: a MapLibre style of one background layer,
+    readable from another origin, and the paths it was asked."""
+
+    STYLE = json.dumps({"version": 8, "sources": {}, "layers": [
+        {"id": "fond-de-plan", "type": "background",
+         "paint": {"background-color": "#dde6d5"}}]}).encode()
+
+    def __init__(self):
+        self.asked = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.asked.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Content-Length", str(len(server.STYLE)))
+                self.end_headers()
+                self.wfile.write(server.STYLE)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def test_a_basemap_goes_under_the_map_s_own_layers(browser, nodes, report):
+    style = StyleServer()
+    try:
+        url = f"http://127.0.0.1:{style.server_address[1]}/styles/paris.json"
+        node = nodes(DMR_PUBLIC_URL="", DMR_BASEMAP_STYLE=url)
+        seen = browser("basemap", base=f"http://127.0.0.1:{node.port}")
+    finally:
+        style.shutdown()
+        style.server_close()
+    assert style.asked == ["/styles/paris.json"], style.asked
+    layers = seen["layers"]
+    assert layers[0] == "fond-de-plan" and seen["background"] == "#dde6d5", seen
+    assert layers.index("arrondissements-teinte") == 1 and layers[-1] == "points", layers
