@@ -53,9 +53,8 @@ static bool map_page(void *app, const struct http_request *req, struct http_resp
 				  "installées sur ce serveur : son administrateur doit les installer."),
 			err);
 	map_policy(a->cfg, policy, sizeof policy);
-	if (!web_respond_own_page(a, res, 200, "carte",
-				  json_pack("{s:s?}", "basemap_style", a->cfg->basemap_style),
-				  err))
+	if (!web_respond_page(a, res, 200, "carte",
+			      json_pack("{s:s?}", "basemap_style", a->cfg->basemap_style), err))
 		return false;
 	http_add_header(res, "Content-Security-Policy", policy);
 	return true;

@@ -26,10 +26,10 @@ static const char *local_path(const char *next)
 static bool form_page(struct dmr_app *a, struct http_response *res, int status, const char *next,
 		      const char *message, struct dmr_error *err)
 {
-	return web_respond_own_page(a, res, status, "signin",
-				    json_pack("{s:s?, s:s?, s:i}", "next", next, "message",
-					      message, "hours", a->cfg->session_hours),
-				    err);
+	return web_respond_page(a, res, status, "signin",
+				json_pack("{s:s?, s:s?, s:i}", "next", next, "message", message,
+					  "hours", a->cfg->session_hours),
+				err);
 }
 
 /* A 303 to a path of this site: the page after a form's POST. */

@@ -5,9 +5,8 @@
 
 #include "notify/template.h"
 
-static bool respond_page(struct dmr_app *a, struct http_response *res, int status,
-			 const char *name, json_t *vars, const char *referrer_policy,
-			 struct dmr_error *err)
+bool web_respond_page(struct dmr_app *a, struct http_response *res, int status,
+		      const char *name, json_t *vars, struct dmr_error *err)
 {
 	char *html = template_render_page(a->cfg->share_dir, name, vars, err);
 
@@ -15,23 +14,11 @@ static bool respond_page(struct dmr_app *a, struct http_response *res, int statu
 	if (!html)
 		return false;
 	http_add_header(res, "Cache-Control", "no-store");
-	http_add_header(res, "Referrer-Policy", referrer_policy);
+	http_add_header(res, "Referrer-Policy", "no-referrer");
 	http_add_header(res, "X-Frame-Options", "DENY");
 	http_respond_text(res, status, "text/html; charset=utf-8", html, strlen(html));
 	free(html);
 	return true;
-}
-
-bool web_respond_page(struct dmr_app *a, struct http_response *res, int status,
-		      const char *name, json_t *vars, struct dmr_error *err)
-{
-	return respond_page(a, res, status, name, vars, "no-referrer", err);
-}
-
-bool web_respond_own_page(struct dmr_app *a, struct http_response *res, int status,
-			  const char *name, json_t *vars, struct dmr_error *err)
-{
-	return respond_page(a, res, status, name, vars, "same-origin", err);
 }
 
 /* What a person reads of an error: a title and a sentence, by the error's status. */

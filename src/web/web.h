@@ -49,14 +49,6 @@ void web_render_error(void *app, const struct http_request *req, struct http_res
 bool web_respond_page(struct dmr_app *a, struct http_response *res, int status,
 		      const char *name, json_t *vars, struct dmr_error *err);
 
-/*
- * The same for a page whose forms post to the doors that check Origin (/connexion,
- * /deconnexion): its address goes to this service only (Referrer-Policy: same-origin). Under
- * no-referrer a browser sends "Origin: null" with a form's POST, which those doors refuse.
- */
-bool web_respond_own_page(struct dmr_app *a, struct http_response *res, int status,
-			  const char *name, json_t *vars, struct dmr_error *err);
-
 /* The pages of the links of e-mails (email.c). */
 bool web_email_confirm_page(void *app, const struct http_request *req, struct http_response *res,
 			    struct dmr_error *err);
