@@ -14,7 +14,7 @@ bool web_respond_page(struct dmr_app *a, struct http_response *res, int status,
 	if (!html)
 		return false;
 	http_add_header(res, "Cache-Control", "no-store");
-	http_add_header(res, "Referrer-Policy", "no-referrer");
+	http_add_header(res, "Referrer-Policy", "same-origin");
 	http_add_header(res, "X-Frame-Options", "DENY");
 	http_respond_text(res, status, "text/html; charset=utf-8", html, strlen(html));
 	free(html);

@@ -44,7 +44,9 @@ void web_render_error(void *app, const struct http_request *req, struct http_res
 
 /*
  * Answers the page `name` of templates/pages/ with these values (their reference is taken):
- * never cached, never framed, never sending its address on (a page may carry a token).
+ * never cached, never framed, never sending its address to another site (a page may carry a
+ * token). Its own forms' POSTs carry its origin: under a no-referrer policy a browser would
+ * send "Origin: null", which the writes made with a session cannot pass.
  */
 bool web_respond_page(struct dmr_app *a, struct http_response *res, int status,
 		      const char *name, json_t *vars, struct dmr_error *err);
