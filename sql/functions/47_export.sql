@@ -13,7 +13,8 @@ SELECT $$SELECT r.id, r.number, r.status, c.parent_id, p.label, r.category_id, c
             r.priority, r.description, r.channel, dmr_utc_text(r.created_at),
             dmr_utc_text(r.expected_at), (st.is_open AND r.expected_at < now())::text,
             dmr_utc_text(r.acknowledged_at), r.scheduled_for, dmr_utc_text(r.resolved_at),
-            dmr_utc_text(r.closed_at), r.followers, d.number, rr.code,
+            dmr_utc_text(r.closed_at), r.followers,
+            (SELECT d.number FROM report d WHERE d.id = r.duplicate_of), rr.code,
             coalesce(rr.label, r.reject_reason), r.routing_rule, r.routing_distance_m,
             r.version, r.address_given, t.name, e.to_status, dmr_utc_text(e.at)
      FROM report r
@@ -24,7 +25,6 @@ SELECT $$SELECT r.id, r.number, r.status, c.parent_id, p.label, r.category_id, c
      LEFT JOIN sector se ON se.id = r.sector_id
      LEFT JOIN area q ON q.id = r.quartier_id
      LEFT JOIN reject_reason rr ON rr.code = r.reject_reason
-     LEFT JOIN report d ON d.id = r.duplicate_of
      LEFT JOIN api_token t ON t.id = r.client_id
      LEFT JOIN LATERAL (SELECT e.to_status, e.at FROM report_event e
                         WHERE e.report_id = r.id ORDER BY e.id DESC LIMIT 1) e ON true

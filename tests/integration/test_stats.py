@@ -330,6 +330,19 @@ def test_export_staff_fields_and_no_personal_data(client, token, cat_a):
     assert not any("mail" in name or "device" in name for name in row), list(row)
 
 
+def test_export_duplicate_and_rejection(client, token, cat_a):
+    agent = token("agent", cat_a["service"])
+    original = harness.report_here(client, category_id=cat_a["id"])
+    duplicate = harness.report_here(client, category_id=cat_a["id"])
+    moved(client, duplicate["id"], agent, to="rejected", duplicate_of=original["id"])
+    rows = parse(export(client, token("supervisor"), status="rejected",
+                        category=cat_a["id"]).raw)
+    row = next(row for row in rows if row["id"] == str(duplicate["id"]))
+    assert row["duplicate_of"] == original["number"] and row["reject_reason"] == "duplicate", row
+    assert row["reject_label"] and row["closed_at"] and row["overdue"] == "false", row
+    assert row["last_transition"] == "rejected" and row["acknowledged_at"], row
+
+
 def test_export_default_view(client, token, cat_a):
     """Without status nor since: the open reports and those closed in the last 30 days."""
     rows = parse(export(client, token("supervisor"), category=cat_a["id"]).raw)
