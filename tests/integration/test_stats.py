@@ -330,6 +330,18 @@ def test_export_staff_fields_and_no_personal_data(client, token, cat_a):
     assert not any("mail" in name or "device" in name for name in row), list(row)
 
 
+def test_export_excel_shows_formulas_as_text(client, token, cat_a):
+    """A description a spreadsheet would run as a formula is prefixed with a quote in the
+    spreadsheet form, and left as it is in RFC 4180."""
+    formula = '=HYPERLINK("http://evil.example";"clic")'
+    rid = harness.report_here(client, category_id=cat_a["id"], description=formula)["id"]
+    params = dict(status="new", category=cat_a["id"])
+    excel = parse(export(client, token("supervisor"), excel=1, **params).raw, excel=True)
+    plain = parse(export(client, token("supervisor"), **params).raw)
+    assert next(r for r in excel if r["id"] == str(rid))["description"] == "'" + formula
+    assert next(r for r in plain if r["id"] == str(rid))["description"] == formula
+
+
 def test_export_duplicate_and_rejection(client, token, cat_a):
     agent = token("agent", cat_a["service"])
     original = harness.report_here(client, category_id=cat_a["id"])
