@@ -73,13 +73,23 @@ BEGIN
 END
 $$;
 
+-- The median and the 90th percentile of p_values (percentile_cont), NULLs when it is empty.
+-- The statistics gather each group's delays with array_agg and sort them here, group by group:
+-- percentile_cont as an aggregate would have PostgreSQL sort every report of the period by
+-- group first (a year at a million reports: 1.5 times slower).
+CREATE OR REPLACE FUNCTION dmr_stats_percentiles(p_values double precision[])
+RETURNS double precision[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) FROM unnest(p_values) v
+$$;
+
 -- One row per group of one or two groupings (p_by: "service" or "arrondissement,month"), over
 -- the reports that the filters keep and that were created in the period p_since to p_until
 -- (from and to; see dmr_stats_from). Keys and labels are texts; a group without a key (reports
 -- without sector or quartier) has NULL. open: still open; overdue: open and past the
 -- deadline; resolved: resolved (archived since, or not); rejected: closed otherwise. Delays in
--- hours from creation, the median and the 90th percentile (percentile_cont) over the
--- reports that reached that step; the share of the resolved reports resolved by their
+-- hours from creation, the median and the 90th percentile (percentile_cont,
+-- dmr_stats_percentiles) over the reports that reached that step; the share of the resolved reports resolved by their
 -- deadline.
 CREATE OR REPLACE FUNCTION dmr_stats(p_token text, p_statuses text, p_service text,
     p_sector text, p_category integer, p_arrondissement integer, p_since text,
@@ -90,7 +100,9 @@ RETURNS TABLE (key1 text, label1 text, key2 text, label2 text, reports bigint,
                acknowledge_hours_p90 double precision,
                resolve_hours_median double precision, resolve_hours_p90 double precision,
                resolved_on_time_share double precision)
-LANGUAGE plpgsql STABLE AS $$
+-- A year is hundreds of thousands of reports: sorted in memory, not on disk, for the
+-- percentiles; compiling the query (JIT) would cost more than it saves.
+LANGUAGE plpgsql STABLE SET work_mem = '64MB' SET jit = off AS $$
 DECLARE
     bys text[] := string_to_array(p_by, ',');
     g1 record;
@@ -110,10 +122,10 @@ BEGIN
                            p_overdue, p_priority);
     RETURN QUERY EXECUTE format($q$
         SELECT %s, %s, %s, %s, g.n, g.open, g.overdue, g.resolved, g.rejected,
-               round(g.ack[1]::numeric / 3600, 2)::float8,
-               round(g.ack[2]::numeric / 3600, 2)::float8,
-               round(g.res[1]::numeric / 3600, 2)::float8,
-               round(g.res[2]::numeric / 3600, 2)::float8,
+               round(p.ack[1]::numeric / 3600, 2)::float8,
+               round(p.ack[2]::numeric / 3600, 2)::float8,
+               round(p.res[1]::numeric / 3600, 2)::float8,
+               round(p.res[2]::numeric / 3600, 2)::float8,
                round(g.on_time, 4)::float8
         FROM (SELECT %s AS k1, %s AS k2, count(*) AS n,
                      count(*) FILTER (WHERE r.status = ANY ($9)) AS open,
@@ -122,15 +134,17 @@ BEGIN
                      count(r.resolved_at) AS resolved,
                      count(*) FILTER (WHERE NOT r.status = ANY ($9) AND r.resolved_at IS NULL)
                          AS rejected,
-                     percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP
-                         (ORDER BY date_part('epoch', r.acknowledged_at - r.created_at)) AS ack,
-                     percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP
-                         (ORDER BY date_part('epoch', r.resolved_at - r.created_at)) AS res,
+                     array_agg(date_part('epoch', r.acknowledged_at - r.created_at))
+                         FILTER (WHERE r.acknowledged_at IS NOT NULL) AS ack,
+                     array_agg(date_part('epoch', r.resolved_at - r.created_at))
+                         FILTER (WHERE r.resolved_at IS NOT NULL) AS res,
                      avg((r.resolved_at <= r.expected_at)::integer)
                          FILTER (WHERE r.resolved_at IS NOT NULL) AS on_time
               FROM report r %s
               WHERE true %s
               GROUP BY 1, 2) g
+        CROSS JOIN LATERAL (SELECT dmr_stats_percentiles(g.ack) AS ack,
+                                   dmr_stats_percentiles(g.res) AS res) p
         ORDER BY %s, %s$q$,
         g1.shown_sql, g1.label_sql, g2.shown_sql, g2.label_sql, g1.key_sql, g2.key_sql,
         CASE WHEN g1.uses_category OR g2.uses_category

@@ -3,7 +3,9 @@ equal counts made here in SQL, the CSV parses back, every bad parameter has its 
 export is for supervisors and admins and never carries an e-mail or a device id."""
 
 import csv
+import datetime
 import io
+import random
 import socket
 import uuid
 
@@ -12,9 +14,12 @@ import pytest
 import harness
 from harness import API, assert_error, bearer, moved, psql, unchanged_reports
 
-# The reports of this module are moved back to creation dates in this window (Paris time), far
-# from the reports other tests make today, so that a period picks exactly them.
-WINDOW = ("2026-01-05", "2026-01-20")
+# The reports of this module are moved back to creation dates in a window of 12 days drawn
+# in the past (Paris time), far from the reports other tests make today and from those of
+# earlier runs on the same database, so that a period picks exactly them.
+_START = datetime.date(random.randrange(2001, 2024), random.randrange(1, 13),
+                       random.randrange(1, 16))
+WINDOW = (_START.isoformat(), (_START + datetime.timedelta(days=15)).isoformat())
 DESCRIPTION = 'Il a dit "non"; puis, à 8h,\nrien.\r\nFin'
 FIGURES = ("count", "open", "overdue", "resolved", "rejected", "acknowledge_hours_median",
            "acknowledge_hours_p90", "resolve_hours_median", "resolve_hours_p90",
@@ -26,7 +31,6 @@ def window_reports(client, token, cat_a, arrondissements):
     """Twelve reports of cat_a in three arrondissements: some acknowledged, resolved or
     rejected, then moved back in time (one day apart, deadlines following) so that their
     delays differ. Returns their ids."""
-    import random
     rng = random.Random(12)
     agent = token("agent", cat_a["service"])
     ids = []
@@ -162,9 +166,10 @@ def test_stats_every_grouping(client, window_reports, cat_a, by, key, label):
     for row in rows:
         assert set(row) == {key, *FIGURES} | ({label} if label else set()), row
     if by == "week":
-        assert rows[0]["week"] == "2026-W02", rows
+        year, week, _ = _START.isocalendar()
+        assert rows[0]["week"] == f"{year}-W{week:02d}", rows
     if by == "month":
-        assert [row["month"] for row in rows] == ["2026-01"], rows
+        assert [row["month"] for row in rows] == [WINDOW[0][:7]], rows
 
 
 def test_stats_csv(client, window_reports, cat_a):
@@ -299,7 +304,7 @@ def test_export_parses_back(client, token, window_reports, cat_a, excel):
     for row in rows:
         assert row["description"] == DESCRIPTION, row
         assert row["category_id"] == str(cat_a["id"]) and row["channel"] == "web", row
-        assert row["created_at"].startswith("2026-01-") and row["expected_at"], row
+        assert row["created_at"][:7] == WINDOW[0][:7] and row["expected_at"], row
     resolved = [row for row in rows if row["status"] == "resolved"]
     assert resolved and all(row["resolved_at"] and row["last_transition"] == "resolved"
                             for row in resolved), rows
@@ -323,6 +328,31 @@ def test_export_staff_fields_and_no_personal_data(client, token, cat_a):
     assert row["address_given"] == "12 rue Imaginaire", row
     assert row["last_transition"] == "new" and row["last_transition_at"], row
     assert not any("mail" in name or "device" in name for name in row), list(row)
+
+
+def test_export_excel_shows_formulas_as_text(client, token, cat_a):
+    """A description a spreadsheet would run as a formula is prefixed with a quote in the
+    spreadsheet form, and left as it is in RFC 4180."""
+    formula = '=HYPERLINK("http://evil.example";"clic")'
+    rid = harness.report_here(client, category_id=cat_a["id"], description=formula)["id"]
+    params = dict(status="new", category=cat_a["id"])
+    excel = parse(export(client, token("supervisor"), excel=1, **params).raw, excel=True)
+    plain = parse(export(client, token("supervisor"), **params).raw)
+    assert next(r for r in excel if r["id"] == str(rid))["description"] == "'" + formula
+    assert next(r for r in plain if r["id"] == str(rid))["description"] == formula
+
+
+def test_export_duplicate_and_rejection(client, token, cat_a):
+    agent = token("agent", cat_a["service"])
+    original = harness.report_here(client, category_id=cat_a["id"])
+    duplicate = harness.report_here(client, category_id=cat_a["id"])
+    moved(client, duplicate["id"], agent, to="rejected", duplicate_of=original["id"])
+    rows = parse(export(client, token("supervisor"), status="rejected",
+                        category=cat_a["id"]).raw)
+    row = next(row for row in rows if row["id"] == str(duplicate["id"]))
+    assert row["duplicate_of"] == original["number"] and row["reject_reason"] == "duplicate", row
+    assert row["reject_label"] and row["closed_at"] and row["overdue"] == "false", row
+    assert row["last_transition"] == "rejected" and row["acknowledged_at"], row
 
 
 def test_export_default_view(client, token, cat_a):

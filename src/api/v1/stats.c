@@ -66,6 +66,10 @@ bool api_v1_stats(void *app, const struct http_request *req, struct http_respons
 	    !read_excel(req, &excel, err) || !query_text(req, "by", &q.by, err) ||
 	    !stats_query(a->pool, &q, &rows, err))
 		return false;
+	/* The public's figures are the same for everyone: caches may keep them a minute. */
+	http_add_header(res, "Cache-Control",
+			q.filter.token ? "private, no-store" : "public, max-age=60");
+	http_add_header(res, "Vary", "Accept, Authorization");
 	if (wants_csv(req) || excel) {
 		stats_csv(&q, &rows, excel, &csv);
 		http_respond_text(res, 200, "text/csv; charset=utf-8", csv.s, csv.len);
