@@ -86,6 +86,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmrctl: cannot connect to the database (DMR_DATABASE)\n");
 		return 1;
 	}
+	/*
+	 * The server's 15 s bound keeps a stuck query from holding a worker thread; an
+	 * operator's load or migration is long by nature (the addresses took more than 15 s on
+	 * a busy machine), and dmrctl has no thread to protect.
+	 */
+	PQclear(PQexec(conn, "SET statement_timeout = 0"));
 	snprintf(geo_dir, sizeof geo_dir, "%s/geo", cfg.share_dir);
 	if (strcmp(command, "migrate") == 0)
 		rc = ctl_migrate(conn, cfg.share_dir);
